@@ -1,0 +1,99 @@
+//! The command line: subcommands and flags of the `voicebot` binary (design.md §5).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Realtime voice-to-voice assistants, with a built-in simulator of the providers.
+#[derive(Debug, Parser)]
+#[command(name = "voicebot", version, about, long_about = None)]
+pub(crate) struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the handoff assistant against the in-process simulator: WAV in, WAV out, no keys needed.
+    Demo,
+    /// Run an assistant against real providers (or any compatible endpoint).
+    Run(RunArgs),
+    /// Run the provider simulator as a standalone server.
+    Sim {
+        /// Port to bind on 127.0.0.1; 0 picks a free one. The bound address is printed first.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+    /// Audio devices (needs the `device` feature).
+    Devices {
+        /// What to do with devices.
+        #[command(subcommand)]
+        command: DevicesCommand,
+    },
+    /// Configuration.
+    Config {
+        /// What to do with the configuration.
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+/// Flags of `voicebot run`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunArgs {
+    /// Which assistant to run.
+    #[arg(long, value_enum, default_value_t = Pipeline::Handoff)]
+    pub(crate) pipeline: Pipeline,
+    /// Provider of the main (handoff) or only (direct) realtime session.
+    #[arg(long, value_enum)]
+    pub(crate) main_provider: Option<Provider>,
+    /// Provider of the reader session (handoff only).
+    #[arg(long, value_enum)]
+    pub(crate) reader_provider: Option<Provider>,
+    /// Use this WAV file as the microphone, streamed in real time, then silence.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) input_wav: Option<PathBuf>,
+    /// Write what the speaker would play to this WAV file.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) output_wav: Option<PathBuf>,
+    /// Exit 0 after this many completed assistant turns.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_turns: Option<u32>,
+    /// Write a JSON-lines journal of the session to this file.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) events: Option<PathBuf>,
+}
+
+/// The two assistants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Pipeline {
+    /// Gemini Live main session, Responses API brain, reader session.
+    Handoff,
+    /// One OpenAI Realtime session with barge-in, tools and summarization.
+    Direct,
+}
+
+/// Realtime providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Provider {
+    /// OpenAI Realtime (GA protocol).
+    Openai,
+    /// Gemini Live.
+    Gemini,
+}
+
+/// `voicebot devices ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum DevicesCommand {
+    /// List input and output devices with their rates and channel counts.
+    List,
+}
+
+/// `voicebot config ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Print the effective configuration, secrets redacted, with where each value came from.
+    Show,
+}

@@ -1,0 +1,23 @@
+//! The facade of voicebot: what other Rust projects depend on.
+//!
+//! # Role
+//! `voicebot-core` joins the leaf crates into the two assistants: the *direct* pipeline (one OpenAI Realtime
+//! session, streaming playback, barge-in, tools, summarization) and the *handoff* pipeline (a Gemini Live main
+//! session that hears a wake phrase and calls one tool, a text "brain" over the Responses API, a reader session that
+//! speaks the result verbatim). It also holds configuration, metrics and the event journal, and the adapters that
+//! need two leaves at once (the LLM summarizer and `ask_brain`, both over `TextModel`).
+//!
+//! Downstream users depend on this crate alone; the leaf crates are re-exported under short names.
+//!
+//! # What it deliberately does not do
+//! It never reads the environment or files on its own (the app assembles configuration and passes it in), never
+//! installs a tracing subscriber and never builds a runtime.
+//!
+//! # Status
+//! The pipelines land with the end-to-end issue. Today the facade re-exports the crates below.
+
+pub use voicebot_audio as audio;
+pub use voicebot_protocol as protocol;
+pub use voicebot_state as state;
+pub use voicebot_tools as tools;
+pub use voicebot_transport as transport;

@@ -1,0 +1,1 @@
+//! openai wire types (being written).

@@ -1,0 +1,1 @@
+//! responses wire types (being written).
