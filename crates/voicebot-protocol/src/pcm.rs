@@ -5,13 +5,30 @@
 //! These helpers convert in fixed-size blocks on the stack, so the only heap buffer is the caller's output:
 //! no intermediate byte vector, no second copy of the payload.
 //!
+//! Decoding accepts what the services and SDKs send: the standard or the URL-safe alphabet, padded or not.
+//! Encoding always writes padded standard base64.
+//!
 //! Sample conversion is symmetric: `i16 -> f32 -> i16` is exact, `f32` outside `[-1, 1]` is clamped and `NaN`
 //! becomes silence.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use base64::alphabet;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 
 use crate::error::PcmError;
+
+/// Decodes the standard alphabet with or without padding.
+const LENIENT_STANDARD: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+/// Decodes the URL-safe alphabet (`-` and `_`) with or without padding; protobuf JSON accepts it and the
+/// google-genai Python SDK sends it.
+const LENIENT_URL_SAFE: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 /// Bytes converted per block: a multiple of 3 (so base64 needs no padding between blocks) and of 2 (whole samples).
 const BLOCK_BYTES: usize = 3 * 1024;
@@ -123,12 +140,12 @@ fn encode_blocks(samples: impl Iterator<Item = i16>, count: usize, out: &mut Str
 
 fn decode_blocks(base64: &str, mut push: impl FnMut(i16)) -> Result<(), PcmError> {
     let text = base64.as_bytes();
+    let engine =
+        if text.iter().any(|&b| b == b'-' || b == b'_') { &LENIENT_URL_SAFE } else { &LENIENT_STANDARD };
     let mut block = [0u8; BLOCK_BYTES];
     let mut total = 0usize;
     for chunk in text.chunks(BLOCK_CHARS) {
-        let n = STANDARD
-            .decode_slice(chunk, &mut block)
-            .map_err(|err| PcmError::Base64(err.to_string()))?;
+        let n = engine.decode_slice(chunk, &mut block).map_err(|err| PcmError::Base64(err.to_string()))?;
         total += n;
         let whole = n - n % 2;
         for pair in block[..whole].chunks_exact(2) {
@@ -156,10 +173,18 @@ mod tests {
     }
 
     #[test]
+    fn url_safe_and_unpadded_payloads_decode() {
+        assert_eq!(decode_i16("AAABAAIA_f8=").unwrap(), vec![0, 1, 2, -3]);
+        assert_eq!(decode_i16("AAABAAIA_f8").unwrap(), vec![0, 1, 2, -3]);
+        assert_eq!(decode_i16("AAABAAIA/f8").unwrap(), vec![0, 1, 2, -3]);
+    }
+
+    #[test]
     fn bad_payloads_are_errors() {
         assert!(matches!(decode_i16("AA=="), Err(PcmError::OddLength(1))));
         assert!(matches!(decode_i16("!!!!"), Err(PcmError::Base64(_))));
-        assert!(matches!(decode_f32("AAA"), Err(PcmError::Base64(_))));
+        assert!(matches!(decode_f32("A"), Err(PcmError::Base64(_))));
+        assert!(matches!(decode_i16("AA+_"), Err(PcmError::Base64(_))));
     }
 
     #[test]

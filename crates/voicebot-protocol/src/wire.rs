@@ -121,7 +121,7 @@ macro_rules! tagged_events {
 
         impl $name {
             /// Every wire name this enum decodes, canonical names and aliases alike.
-            pub const KINDS: &'static [&'static str] = &[$($tag, $($alias,)*)+];
+            $vis const KINDS: &'static [&'static str] = &[$($tag, $($alias,)*)+];
         }
 
         impl $crate::wire::WireMessage for $name {

@@ -1,0 +1,31 @@
+# Conveniences for developers. CI does not need `just`: `.ci/run` is the source of truth.
+
+default:
+    @just --list
+
+# Everything CI runs, in the same order.
+ci:
+    bash .ci/run
+
+# The handoff assistant on the in-process simulator.
+demo:
+    cargo run -p voicebot -- demo
+
+# The README's test command.
+test:
+    cargo test --workspace
+
+# Format check, clippy for both feature legs, docs.
+check:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy --workspace --all-targets --features voicebot/device -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+
+# Tests without any audio device.
+test-nodevice:
+    cargo test --workspace
+
+# The simulator as a standalone server on a free port.
+sim:
+    cargo run -p voicebot -- sim --port 0
