@@ -5,12 +5,27 @@
 //! the `TextModel` seam with its OpenAI Responses API client. Each connection is a reader task, a writer task with
 //! a bounded outbound audio queue that drops the oldest frame under backpressure (and counts it), and a supervisor
 //! that reconnects with exponential backoff and jitter, re-sends the session configuration and tells the caller.
-//! Provider wire types (from `voicebot-protocol`) stay inside this crate: callers see provider-neutral events.
+//! Provider wire types (from `voicebot-protocol`) stay inside this crate: callers see [`RealtimeEvent`]s.
+//!
+//! Endpoints follow the official SDKs ([`OpenAiEndpoint`], [`GeminiEndpoint`]), so the same code talks to the real
+//! services, to the `voicebot-sim` simulator, or to any compatible gateway. Keys are [`ApiKey`]s, which never
+//! print.
 //!
 //! # What it deliberately does not do
 //! It does not decide anything about a conversation: when to truncate, what to summarize or which tool to run is
-//! the pipelines' job in `voicebot-core`. It never touches audio devices, and it never reads environment
-//! variables or files: endpoints and keys are passed in.
-//!
-//! # Status
-//! The clients land with the transport issue; today the crate holds only this contract.
+//! the pipelines' job in `voicebot-core`. It never touches audio devices or resamples (audio arrives at the
+//! provider's rate), and it never reads environment variables or files: endpoints and keys are passed in.
+
+mod config;
+mod endpoint;
+mod error;
+mod event;
+mod secret;
+
+pub use config::{Provider, SessionConfig, ToolSpec, Transcription, TurnDetection};
+pub use endpoint::{
+    GEMINI_DEFAULT_BASE_URL, GEMINI_LIVE_PATH, GeminiEndpoint, OPENAI_DEFAULT_BASE_URL, OpenAiEndpoint,
+};
+pub use error::{Error, Result};
+pub use event::{RealtimeEvent, TurnStatus, Usage};
+pub use secret::ApiKey;
