@@ -44,6 +44,7 @@ pub mod gemini;
 pub mod openai;
 pub mod pcm;
 pub mod responses;
+mod serde_util;
 mod wire;
 
 pub use error::{DecodeError, EncodeError, PcmError, RAW_EXCERPT_BYTES};

@@ -1,6 +1,5 @@
 //! Client messages: the [`ClientMessage`] enum, keyed by its single top-level key, and its bodies.
 
-use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -9,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::content::{Blob, Content};
-use super::serde_util::{null_default, top_level_index};
+use super::serde_util::{Blame, decode_keyed, null_default, top_level_index};
 use super::setup::Setup;
 use super::tools::{FunctionResponse, Tool, ToolResponse};
 use crate::error::{DecodeError, EncodeError};
@@ -249,22 +248,14 @@ impl Serialize for ClientMessage {
 
 impl<'de> Deserialize<'de> for ClientMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(ClientVisitor { failed: None })
+        deserializer.deserialize_map(ClientVisitor { blame: Blame::NONE })
     }
 }
 
-/// Reads the top-level object in one pass. `failed` learns which known key was being decoded when an error
+/// Reads the top-level object in one pass. `blame` learns which known key was being decoded when an error
 /// happened, so [`WireMessage::decode`] can name it.
 struct ClientVisitor<'a> {
-    failed: Option<&'a Cell<Option<&'static str>>>,
-}
-
-impl ClientVisitor<'_> {
-    fn blame(&self, kind: Option<&'static str>) {
-        if let Some(failed) = self.failed {
-            failed.set(kind);
-        }
-    }
+    blame: Blame<'a>,
 }
 
 impl<'de> Visitor<'de> for ClientVisitor<'_> {
@@ -284,7 +275,7 @@ impl<'de> Visitor<'de> for ClientVisitor<'_> {
             match top_level_index(&KEYS, &key) {
                 Some(index) => {
                     let kind = KEYS[index].0;
-                    self.blame(Some(kind));
+                    self.blame.set(Some(kind));
                     let message = match index {
                         0 => ClientMessage::Setup(map.next_value()?),
                         1 => ClientMessage::ClientContent(map.next_value()?),
@@ -293,14 +284,14 @@ impl<'de> Visitor<'de> for ClientVisitor<'_> {
                         _ => ClientMessage::ContextUpdate(map.next_value()?),
                     };
                     if let Some(previous) = &known {
-                        self.blame(Some(previous.kind_static()));
+                        self.blame.set(Some(previous.kind_static()));
                         return Err(de::Error::custom(format_args!(
                             "a client message has exactly one top-level key, found `{}` and `{key}`",
                             previous.kind_static()
                         )));
                     }
                     known = Some(message);
-                    self.blame(None);
+                    self.blame.set(None);
                 }
                 None => {
                     let value = map.next_value::<Value>()?;
@@ -314,7 +305,7 @@ impl<'de> Visitor<'de> for ClientVisitor<'_> {
         match known {
             Some(message) if keys == 1 => Ok(message),
             Some(message) => {
-                self.blame(Some(message.kind_static()));
+                self.blame.set(Some(message.kind_static()));
                 let extra = others.keys().map(String::as_str).collect::<Vec<_>>().join("`, `");
                 Err(de::Error::custom(format_args!(
                     "a client message has exactly one top-level key, found `{}` and `{extra}`",
@@ -330,15 +321,7 @@ impl<'de> Visitor<'de> for ClientVisitor<'_> {
 
 impl WireMessage for ClientMessage {
     fn decode(text: &str) -> Result<Self, DecodeError> {
-        let failed = Cell::new(None);
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        let result = (&mut deserializer)
-            .deserialize_map(ClientVisitor { failed: Some(&failed) })
-            .and_then(|message| deserializer.end().map(|()| message));
-        result.map_err(|source| match failed.get() {
-            Some(kind) => DecodeError::kind(kind, text, source),
-            None => DecodeError::envelope(text, source),
-        })
+        decode_keyed(text, |deserializer, blame| deserializer.deserialize_map(ClientVisitor { blame }))
     }
 
     fn encode(&self) -> Result<String, EncodeError> {

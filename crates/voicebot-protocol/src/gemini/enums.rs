@@ -1,8 +1,8 @@
 //! The upper-case string enums of Gemini Live; each keeps values added later in an `Other` variant.
 
-use super::serde_util::wire_enum;
+use crate::serde_util::string_enum;
 
-wire_enum! {
+string_enum! {
     /// Who authored a [`Content`](super::Content).
     pub enum Role {
         /// The user (or, in `systemInstruction`, the system).
@@ -12,7 +12,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// An output modality for `generationConfig.responseModalities`. Live takes one per session.
     pub enum Modality {
         /// Not specified.
@@ -28,7 +28,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// The modality a token count in `usageMetadata` refers to.
     pub enum MediaModality {
         /// Not specified.
@@ -46,7 +46,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// How finely images and video frames are tokenized.
     pub enum MediaResolution {
         /// Not specified.
@@ -60,7 +60,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// `thinkingConfig.thinkingLevel` (3.1 models).
     pub enum ThinkingLevel {
         /// Not specified.
@@ -78,7 +78,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// How readily automatic activity detection decides that speech started.
     pub enum StartSensitivity {
         /// The default (high).
@@ -90,7 +90,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// How readily automatic activity detection decides that speech ended.
     pub enum EndSensitivity {
         /// The default (high).
@@ -102,7 +102,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// What user activity does to a model turn in progress.
     pub enum ActivityHandling {
         /// The default (barge-in interrupts).
@@ -114,7 +114,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// Which input a user turn includes.
     pub enum TurnCoverage {
         /// The default for the model.
@@ -128,7 +128,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// Whether a function call blocks the conversation while it runs.
     pub enum Behavior {
         /// Not specified (the model's default).
@@ -140,7 +140,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// When the model acts on a non-blocking function response.
     pub enum FunctionResponseScheduling {
         /// Not specified.
@@ -154,7 +154,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// Why the server ended a turn (`serverContent.turnCompleteReason`). Rarer safety reasons arrive as
     /// `Other`.
     pub enum TurnCompleteReason {
@@ -177,7 +177,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// The activity status of the session, sent alongside `turnComplete`.
     pub enum InteractionStatus {
         /// Not specified.
@@ -191,7 +191,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// The kind of a `voiceActivityDetectionSignal` (allow-listed projects only).
     pub enum VadSignalType {
         /// Not specified.
@@ -203,7 +203,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// The kind of a `voiceActivity` signal.
     pub enum VoiceActivityType {
         /// Not specified.
@@ -215,7 +215,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+string_enum! {
     /// The billing traffic type reported in `usageMetadata`.
     pub enum TrafficType {
         /// Not specified.

@@ -1,75 +1,13 @@
-//! Serde helpers shared by the Gemini types: open string enums, lenient integers and top-level key tables.
+//! Serde helpers private to the Gemini types: lenient integers, null as default, and top-level keyed frames.
 
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, Unexpected, Visitor};
+use serde_json::de::StrRead;
 
-/// Declares an enum of upper-case wire strings with an `Other(String)` fallback, so a value added by the
-/// service later decodes instead of failing. Serializes as the wire string; `as_str` gives it back.
-macro_rules! wire_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident {
-            $(
-                $(#[$vmeta:meta])*
-                $variant:ident = $wire:literal
-            ),+ $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $(
-                $(#[$vmeta])*
-                $variant,
-            )+
-            /// A value this crate does not know yet, kept exactly as received.
-            Other(String),
-        }
-
-        impl $name {
-            /// Every wire spelling this enum knows, in declaration order.
-            pub const WIRE_NAMES: &'static [&'static str] = &[$($wire),+];
-
-            /// The wire spelling of this value.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(Self::$variant => $wire,)+
-                    Self::Other(other) => other,
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(wire: &str) -> Self {
-                match wire {
-                    $($wire => Self::$variant,)+
-                    other => Self::Other(other.to_owned()),
-                }
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let wire = String::deserialize(deserializer)?;
-                Ok(match wire.as_str() {
-                    $($wire => Self::$variant,)+
-                    _ => Self::Other(wire),
-                })
-            }
-        }
-    };
-}
-
-pub(crate) use wire_enum;
+use crate::error::DecodeError;
 
 /// Deserializes an optional integer that may arrive as a JSON number, an integral float (`40.0`, as the
 /// Python SDK sends `topK`) or a decimal string (protobuf JSON writes int64 values as strings). `null` is
@@ -159,6 +97,40 @@ pub(crate) fn top_level_index(table: &[(&'static str, &'static str)], key: &str)
     table.iter().position(|(camel, snake)| key == *camel || key == *snake)
 }
 
+/// Where a top-level visitor records the known key whose body it is decoding, so that [`decode_keyed`] can
+/// name it in an error. [`Blame::NONE`] records nothing, for plain serde decoding.
+#[derive(Clone, Copy)]
+pub(crate) struct Blame<'a>(Option<&'a Cell<Option<&'static str>>>);
+
+impl Blame<'_> {
+    /// Records nothing.
+    pub(crate) const NONE: Blame<'static> = Blame(None);
+
+    /// Records `kind` as the key being decoded (`None`: no key).
+    pub(crate) fn set(self, kind: Option<&'static str>) {
+        if let Some(cell) = self.0 {
+            cell.set(kind);
+        }
+    }
+}
+
+/// Decodes one frame with `read` (which drives a top-level visitor) and checks that nothing follows it.
+///
+/// An error names the known key the visitor was decoding, if it recorded one in the [`Blame`] it was given.
+pub(crate) fn decode_keyed<'a, T>(
+    text: &'a str,
+    read: impl FnOnce(&mut serde_json::Deserializer<StrRead<'a>>, Blame<'_>) -> Result<T, serde_json::Error>,
+) -> Result<T, DecodeError> {
+    let failed = Cell::new(None);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let result =
+        read(&mut deserializer, Blame(Some(&failed))).and_then(|value| deserializer.end().map(|()| value));
+    result.map_err(|source| match failed.get() {
+        Some(kind) => DecodeError::kind(kind, text, source),
+        None => DecodeError::envelope(text, source),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -184,28 +156,5 @@ mod tests {
         assert!(parse(r#"{"small":1.5}"#).is_err());
         assert!(parse(r#"{"small":"many"}"#).is_err());
         assert!(parse(r#"{"small":true}"#).is_err());
-    }
-
-    #[allow(unreachable_pub, dead_code)]
-    mod colour {
-        wire_enum! {
-            /// A test enum.
-            pub enum Colour {
-                /// Red.
-                Red = "RED",
-            }
-        }
-    }
-    use colour::Colour;
-
-    #[test]
-    fn wire_enums_keep_unknown_values() {
-        let known: Colour = serde_json::from_str(r#""RED""#).unwrap();
-        assert_eq!(known, Colour::Red);
-        let other: Colour = serde_json::from_str(r#""ULTRAVIOLET""#).unwrap();
-        assert_eq!(other, Colour::Other("ULTRAVIOLET".into()));
-        assert_eq!(serde_json::to_string(&other).unwrap(), r#""ULTRAVIOLET""#);
-        assert_eq!(Colour::from("RED").as_str(), "RED");
-        assert!(serde_json::from_str::<Colour>("3").is_err());
     }
 }

@@ -1,6 +1,5 @@
 //! Server frames: [`ServerMessage`], one optional field per top-level key, and its wire form [`ServerEvent`].
 
-use std::cell::Cell;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -8,7 +7,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::serde_util::top_level_index;
+use super::serde_util::{Blame, decode_keyed, top_level_index};
 use super::server_content::ServerContent;
 use super::session::{
     GoAway, SessionResumptionUpdate, SetupComplete, VoiceActivity, VoiceActivityDetectionSignal,
@@ -221,29 +220,21 @@ impl Serialize for ServerEvent {
 
 impl<'de> Deserialize<'de> for ServerMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(ServerVisitor { failed: None }).map(|(message, _)| message)
+        deserializer.deserialize_map(ServerVisitor { blame: Blame::NONE }).map(|(message, _)| message)
     }
 }
 
 impl<'de> Deserialize<'de> for ServerEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (message, first_key) = deserializer.deserialize_map(ServerVisitor { failed: None })?;
+        let (message, first_key) = deserializer.deserialize_map(ServerVisitor { blame: Blame::NONE })?;
         Ok(ServerEvent::from_parts(message, first_key))
     }
 }
 
-/// Reads the top-level object in one pass, camelCase or snake_case keys. `failed` learns which known key was
+/// Reads the top-level object in one pass, camelCase or snake_case keys. `blame` learns which known key was
 /// being decoded when an error happened, so [`WireMessage::decode`] can name it.
 struct ServerVisitor<'a> {
-    failed: Option<&'a Cell<Option<&'static str>>>,
-}
-
-impl ServerVisitor<'_> {
-    fn blame(&self, kind: Option<&'static str>) {
-        if let Some(failed) = self.failed {
-            failed.set(kind);
-        }
-    }
+    blame: Blame<'a>,
 }
 
 /// Stores a decoded body, rejecting a key that appears twice (say in camelCase and in snake_case).
@@ -277,7 +268,7 @@ impl<'de> Visitor<'de> for ServerVisitor<'_> {
                 continue;
             };
             let kind = KEYS[index].0;
-            self.blame(Some(kind));
+            self.blame.set(Some(kind));
             let m = &mut message;
             match index {
                 0 => put(&mut m.setup_complete, map.next_value()?, kind)?,
@@ -290,7 +281,7 @@ impl<'de> Visitor<'de> for ServerVisitor<'_> {
                 7 => put(&mut m.voice_activity_detection_signal, map.next_value()?, kind)?,
                 _ => put(&mut m.voice_activity, map.next_value()?, kind)?,
             }
-            self.blame(None);
+            self.blame.set(None);
         }
         Ok((message, first_key))
     }
@@ -298,18 +289,8 @@ impl<'de> Visitor<'de> for ServerVisitor<'_> {
 
 impl WireMessage for ServerEvent {
     fn decode(text: &str) -> Result<Self, DecodeError> {
-        let failed = Cell::new(None);
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        let result = (&mut deserializer)
-            .deserialize_map(ServerVisitor { failed: Some(&failed) })
-            .and_then(|parts| deserializer.end().map(|()| parts));
-        match result {
-            Ok((message, first_key)) => Ok(ServerEvent::from_parts(message, first_key)),
-            Err(source) => Err(match failed.get() {
-                Some(kind) => DecodeError::kind(kind, text, source),
-                None => DecodeError::envelope(text, source),
-            }),
-        }
+        decode_keyed(text, |deserializer, blame| deserializer.deserialize_map(ServerVisitor { blame }))
+            .map(|(message, first_key)| ServerEvent::from_parts(message, first_key))
     }
 
     fn encode(&self) -> Result<String, EncodeError> {

@@ -3,14 +3,13 @@
 //! User data (arguments, results, schemas) and `extra` maps use lower-case keys only, so a test may re-case
 //! every key of an encoded message to snake_case and expect the same value back.
 
-use std::fmt::Debug;
-
 use proptest::collection::{btree_map, vec};
 use proptest::option::of;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
 use super::*;
+use crate::serde_util::open_enum;
 
 /// A float that survives a JSON round trip exactly without serde_json's `float_roundtrip` feature.
 fn float() -> impl Strategy<Value = f64> {
@@ -23,14 +22,6 @@ fn text() -> impl Strategy<Value = String> {
 
 fn opt_text() -> impl Strategy<Value = Option<String>> {
     of(text())
-}
-
-/// A known wire value or one this crate has never seen.
-fn wire<T: for<'a> From<&'a str> + Debug>(names: &'static [&'static str]) -> impl Strategy<Value = T> {
-    prop_oneof![
-        proptest::sample::select(names).prop_map(|name| T::from(name)),
-        "FUTURE_[A-Z]{1,6}".prop_map(|name| T::from(name.as_str())),
-    ]
 }
 
 fn json() -> impl Strategy<Value = Value> {
@@ -77,7 +68,7 @@ fn function_call() -> impl Strategy<Value = FunctionCall> {
 }
 
 fn function_response() -> impl Strategy<Value = FunctionResponse> {
-    let scheduling = wire::<FunctionResponseScheduling>(FunctionResponseScheduling::WIRE_NAMES);
+    let scheduling = open_enum(FunctionResponseScheduling::known(), FunctionResponseScheduling::Other);
     (opt_text(), text(), object(), of(any::<bool>()), of(scheduling), of(vec(json(), 0..2))).prop_map(
         |(id, name, response, will_continue, scheduling, parts)| FunctionResponse {
             id,
@@ -113,7 +104,8 @@ fn part() -> impl Strategy<Value = Part> {
 }
 
 fn content() -> impl Strategy<Value = Content> {
-    (vec(part(), 0..3), of(wire::<Role>(Role::WIRE_NAMES))).prop_map(|(parts, role)| Content { parts, role })
+    (vec(part(), 0..3), of(open_enum(Role::known(), Role::Other)))
+        .prop_map(|(parts, role)| Content { parts, role })
 }
 
 fn tool() -> impl Strategy<Value = Tool> {
@@ -124,7 +116,7 @@ fn tool() -> impl Strategy<Value = Tool> {
         of(object().prop_map(Value::Object)),
         of(object().prop_map(Value::Object)),
         of(object().prop_map(Value::Object)),
-        of(wire::<Behavior>(Behavior::WIRE_NAMES)),
+        of(open_enum(Behavior::known(), Behavior::Other)),
     )
         .prop_map(
             |(
@@ -169,21 +161,20 @@ fn generation_config() -> impl Strategy<Value = GenerationConfig> {
         SpeechConfig { voice_config, language_code, multi_speaker_voice_config: multi.map(Value::Object) }
     });
     let thinking =
-        (of(any::<i32>()), of(wire::<ThinkingLevel>(ThinkingLevel::WIRE_NAMES)), of(any::<bool>())).prop_map(
-            |(thinking_budget, thinking_level, include_thoughts)| ThinkingConfig {
+        (of(any::<i32>()), of(open_enum(ThinkingLevel::known(), ThinkingLevel::Other)), of(any::<bool>()))
+            .prop_map(|(thinking_budget, thinking_level, include_thoughts)| ThinkingConfig {
                 thinking_budget,
                 thinking_level,
                 include_thoughts,
-            },
-        );
+            });
     let sampling = (of(float()), of(float()), of(any::<u32>()), of(any::<u32>()), of(any::<u32>()));
     let rest = (
-        of(vec(wire::<Modality>(Modality::WIRE_NAMES), 0..2)),
+        of(vec(open_enum(Modality::known(), Modality::Other), 0..2)),
         of(speech),
         of(float()),
         of(float()),
         of(any::<i32>()),
-        of(wire::<MediaResolution>(MediaResolution::WIRE_NAMES)),
+        of(open_enum(MediaResolution::known(), MediaResolution::Other)),
         of(thinking),
         of(any::<bool>()),
         extra(),
@@ -224,8 +215,8 @@ fn generation_config() -> impl Strategy<Value = GenerationConfig> {
 fn realtime_input_config() -> impl Strategy<Value = RealtimeInputConfig> {
     let detection = (
         of(any::<bool>()),
-        of(wire::<StartSensitivity>(StartSensitivity::WIRE_NAMES)),
-        of(wire::<EndSensitivity>(EndSensitivity::WIRE_NAMES)),
+        of(open_enum(StartSensitivity::known(), StartSensitivity::Other)),
+        of(open_enum(EndSensitivity::known(), EndSensitivity::Other)),
         of(any::<u32>()),
         of(any::<u32>()),
     )
@@ -240,8 +231,8 @@ fn realtime_input_config() -> impl Strategy<Value = RealtimeInputConfig> {
         });
     (
         of(detection),
-        of(wire::<ActivityHandling>(ActivityHandling::WIRE_NAMES)),
-        of(wire::<TurnCoverage>(TurnCoverage::WIRE_NAMES)),
+        of(open_enum(ActivityHandling::known(), ActivityHandling::Other)),
+        of(open_enum(TurnCoverage::known(), TurnCoverage::Other)),
         of(any::<bool>()),
     )
         .prop_map(|(automatic_activity_detection, activity_handling, turn_coverage, timestamps)| {

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::support::{nullable, open_tagged};
+use super::support::nullable;
+use crate::serde_util::{open_tagged, string_enum};
 
 /// The sample rate of OpenAI Realtime PCM, in both directions.
 pub const PCM_RATE_HZ: u32 = 24_000;
@@ -80,22 +81,16 @@ impl AudioFormat {
     }
 }
 
-/// The `type` of an [`AudioFormat`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum AudioFormatType {
-    /// `audio/pcm`: PCM16 little-endian mono.
-    #[serde(rename = "audio/pcm")]
-    Pcm,
-    /// `audio/pcmu`: G.711 μ-law.
-    #[serde(rename = "audio/pcmu")]
-    Pcmu,
-    /// `audio/pcma`: G.711 A-law.
-    #[serde(rename = "audio/pcma")]
-    Pcma,
-    /// A format this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// The `type` of an [`AudioFormat`].
+    pub enum AudioFormatType {
+        /// `audio/pcm`: PCM16 little-endian mono.
+        Pcm = "audio/pcm",
+        /// `audio/pcmu`: G.711 μ-law.
+        Pcmu = "audio/pcmu",
+        /// `audio/pcma`: G.711 A-law.
+        Pcma = "audio/pcma",
+    }
 }
 
 /// A voice: a built-in name, a custom voice `{"id":"voice_…"}`, or a name this crate does not know.
@@ -172,18 +167,14 @@ pub struct NoiseReduction {
     pub strength: Option<f64>,
 }
 
-/// The `type` of [`NoiseReduction`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum NoiseReductionType {
-    /// Close-talking microphones such as headsets.
-    NearField,
-    /// Far-field microphones such as laptops or conference rooms.
-    FarField,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// The `type` of [`NoiseReduction`].
+    pub enum NoiseReductionType {
+        /// Close-talking microphones such as headsets.
+        NearField = "near_field",
+        /// Far-field microphones such as laptops or conference rooms.
+        FarField = "far_field",
+    }
 }
 
 open_tagged! {
@@ -249,22 +240,18 @@ pub struct SemanticVad {
     pub interrupt_response: Option<bool>,
 }
 
-/// [`SemanticVad::eagerness`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Eagerness {
-    /// Waits longest (up to 8 s).
-    Low,
-    /// Up to 4 s.
-    Medium,
-    /// Answers soonest (up to 2 s).
-    High,
-    /// The default, same as `medium`.
-    Auto,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// [`SemanticVad::eagerness`].
+    pub enum Eagerness {
+        /// Waits longest (up to 8 s).
+        Low = "low",
+        /// Up to 4 s.
+        Medium = "medium",
+        /// Answers soonest (up to 2 s).
+        High = "high",
+        /// The default, same as `medium`.
+        Auto = "auto",
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::serde_util::string_enum;
+
 /// Error codes that are harmless races, not failures: log them and carry on.
 pub const BENIGN_ERROR_CODES: &[&str] = &[
     "conversation_already_has_active_response",
@@ -47,19 +49,16 @@ impl ErrorDetail {
     }
 }
 
-/// [`ErrorDetail::kind`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ErrorType {
-    /// The client sent something wrong.
-    #[default]
-    InvalidRequestError,
-    /// The server failed.
-    ServerError,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// [`ErrorDetail::kind`].
+    #[derive(Default)]
+    pub enum ErrorType {
+        /// The client sent something wrong.
+        #[default]
+        InvalidRequestError = "invalid_request_error",
+        /// The server failed.
+        ServerError = "server_error",
+    }
 }
 
 #[cfg(test)]

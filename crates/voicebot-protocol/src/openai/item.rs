@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::support::open_tagged;
+use crate::serde_util::{open_tagged, string_enum};
 
 open_tagged! {
     /// A conversation item, tagged by `type`. Items the client creates carry no `id`, `object` or `status`;
@@ -74,20 +74,16 @@ impl Item {
     }
 }
 
-/// The processing state of an item.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ItemStatus {
-    /// Finished.
-    Completed,
-    /// Cut short (for example by a cancelled response).
-    Incomplete,
-    /// Still being produced.
-    InProgress,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// The processing state of an item.
+    pub enum ItemStatus {
+        /// Finished.
+        Completed = "completed",
+        /// Cut short (for example by a cancelled response).
+        Incomplete = "incomplete",
+        /// Still being produced.
+        InProgress = "in_progress",
+    }
 }
 
 /// A message item.
@@ -121,20 +117,16 @@ impl Message {
     }
 }
 
-/// A message role.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Role {
-    /// The end user.
-    User,
-    /// The model.
-    Assistant,
-    /// Instructions added mid-conversation.
-    System,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// A message role.
+    pub enum Role {
+        /// The end user.
+        User = "user",
+        /// The model.
+        Assistant = "assistant",
+        /// Instructions added mid-conversation.
+        System = "system",
+    }
 }
 
 /// One content part of a message (also the `part` of `response.content_part.*`).
@@ -195,29 +187,25 @@ impl ContentPart {
     }
 }
 
-/// The `type` of a [`ContentPart`]. GA and beta spellings are distinct values, so a part is written back as it
-/// came; use [`ContentKind::is_audio`] and [`ContentKind::is_text`] to match either.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ContentKind {
-    /// User or system text.
-    InputText,
-    /// User audio.
-    InputAudio,
-    /// A user image.
-    InputImage,
-    /// Assistant text (GA).
-    OutputText,
-    /// Assistant audio with its transcript (GA).
-    OutputAudio,
-    /// Text: the beta item spelling, and the `part.type` of `response.content_part.*`.
-    Text,
-    /// Audio: the beta item spelling, and the `part.type` of `response.content_part.*`.
-    Audio,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// The `type` of a [`ContentPart`]. GA and beta spellings are distinct values, so a part is written back
+    /// as it came; use [`ContentKind::is_audio`] and [`ContentKind::is_text`] to match either.
+    pub enum ContentKind {
+        /// User or system text.
+        InputText = "input_text",
+        /// User audio.
+        InputAudio = "input_audio",
+        /// A user image.
+        InputImage = "input_image",
+        /// Assistant text (GA).
+        OutputText = "output_text",
+        /// Assistant audio with its transcript (GA).
+        OutputAudio = "output_audio",
+        /// Text: the beta item spelling, and the `part.type` of `response.content_part.*`.
+        Text = "text",
+        /// Audio: the beta item spelling, and the `part.type` of `response.content_part.*`.
+        Audio = "audio",
+    }
 }
 
 impl ContentKind {
@@ -360,20 +348,16 @@ pub struct McpError {
     pub message: String,
 }
 
-/// [`McpError::kind`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum McpErrorKind {
-    /// An MCP protocol error.
-    ProtocolError,
-    /// The tool itself failed.
-    ToolExecutionError,
-    /// The HTTP request to the server failed.
-    HttpError,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// [`McpError::kind`].
+    pub enum McpErrorKind {
+        /// An MCP protocol error.
+        ProtocolError = "protocol_error",
+        /// The tool itself failed.
+        ToolExecutionError = "tool_execution_error",
+        /// The HTTP request to the server failed.
+        HttpError = "http_error",
+    }
 }
 
 /// An `item_reference`: reuses an existing item as `response.create` input.

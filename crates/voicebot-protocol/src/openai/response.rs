@@ -8,6 +8,7 @@ use super::item::{FunctionCall, Item};
 use super::session::{MaxOutputTokens, Modality, Prompt, Reasoning};
 use super::support::nullable;
 use super::tools::{Tool, ToolChoice};
+use crate::serde_util::string_enum;
 
 /// A response: `in_progress` in `response.created`, final in `response.done`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -69,24 +70,20 @@ impl Response {
     }
 }
 
-/// A response status, also the `type` of [`StatusDetails`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ResponseStatus {
-    /// Finished normally.
-    Completed,
-    /// Cancelled by the client or by barge-in.
-    Cancelled,
-    /// Failed; see [`StatusDetails::error`].
-    Failed,
-    /// Cut short, for example by `max_output_tokens` or a content filter.
-    Incomplete,
-    /// Still running.
-    InProgress,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// A response status, also the `type` of [`StatusDetails`].
+    pub enum ResponseStatus {
+        /// Finished normally.
+        Completed = "completed",
+        /// Cancelled by the client or by barge-in.
+        Cancelled = "cancelled",
+        /// Failed; see [`StatusDetails::error`].
+        Failed = "failed",
+        /// Cut short, for example by `max_output_tokens` or a content filter.
+        Incomplete = "incomplete",
+        /// Still running.
+        InProgress = "in_progress",
+    }
 }
 
 /// `status_details`.
@@ -103,22 +100,18 @@ pub struct StatusDetails {
     pub error: Option<StatusError>,
 }
 
-/// [`StatusDetails::reason`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum StatusReason {
-    /// Cancelled: the user started speaking.
-    TurnDetected,
-    /// Cancelled: the client sent `response.cancel`.
-    ClientCancelled,
-    /// Incomplete: the output token cap was reached.
-    MaxOutputTokens,
-    /// Incomplete: a content filter stopped the output.
-    ContentFilter,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// [`StatusDetails::reason`].
+    pub enum StatusReason {
+        /// Cancelled: the user started speaking.
+        TurnDetected = "turn_detected",
+        /// Cancelled: the client sent `response.cancel`.
+        ClientCancelled = "client_cancelled",
+        /// Incomplete: the output token cap was reached.
+        MaxOutputTokens = "max_output_tokens",
+        /// Incomplete: a content filter stopped the output.
+        ContentFilter = "content_filter",
+    }
 }
 
 /// [`StatusDetails::error`].
@@ -293,18 +286,14 @@ pub struct ResponseCreateParams {
     pub reasoning: Option<Reasoning>,
 }
 
-/// [`ResponseCreateParams::conversation`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ResponseConversation {
-    /// The default conversation.
-    Auto,
-    /// No conversation: an out-of-band response.
-    None,
-    /// A conversation id or a value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// [`ResponseCreateParams::conversation`]; a conversation id arrives as `Other`.
+    pub enum ResponseConversation {
+        /// The default conversation.
+        Auto = "auto",
+        /// No conversation: an out-of-band response.
+        None = "none",
+    }
 }
 
 #[cfg(test)]

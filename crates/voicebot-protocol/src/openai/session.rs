@@ -9,6 +9,7 @@ use super::audio::{
 };
 use super::support::nullable;
 use super::tools::{Tool, ToolChoice};
+use crate::serde_util::string_enum;
 
 /// A session configuration, tagged by `session.type`.
 ///
@@ -179,18 +180,14 @@ impl TranscriptionSession {
     }
 }
 
-/// An output modality.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Modality {
-    /// Text only.
-    Text,
-    /// Audio with a transcript.
-    Audio,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// An output modality.
+    pub enum Modality {
+        /// Text only.
+        Text = "text",
+        /// Audio with a transcript.
+        Audio = "audio",
+    }
 }
 
 /// `max_output_tokens`: an integer 1 to 4096, or `"inf"`.
@@ -240,18 +237,14 @@ pub enum Truncation {
     Strategy(TruncationStrategy),
 }
 
-/// The string forms of [`Truncation`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum TruncationMode {
-    /// The server truncates as it sees fit (the default).
-    Auto,
-    /// Never truncate; an overlong conversation is an error.
-    Disabled,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// The string forms of [`Truncation`].
+    pub enum TruncationMode {
+        /// The server truncates as it sees fit (the default).
+        Auto = "auto",
+        /// Never truncate; an overlong conversation is an error.
+        Disabled = "disabled",
+    }
 }
 
 /// The object forms of [`Truncation`].
@@ -288,16 +281,12 @@ pub enum Tracing {
     Config(TracingConfig),
 }
 
-/// The string form of [`Tracing`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum TracingMode {
-    /// Trace with default values.
-    Auto,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// The string form of [`Tracing`].
+    pub enum TracingMode {
+        /// Trace with default values.
+        Auto = "auto",
+    }
 }
 
 /// The object form of [`Tracing`].
@@ -314,16 +303,12 @@ pub struct TracingConfig {
     pub metadata: Option<Value>,
 }
 
-/// One value of `include`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum Include {
-    /// `item.input_audio_transcription.logprobs`: logprobs in input transcription events.
-    #[serde(rename = "item.input_audio_transcription.logprobs")]
-    InputAudioTranscriptionLogprobs,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// One value of `include`.
+    pub enum Include {
+        /// `item.input_audio_transcription.logprobs`: logprobs in input transcription events.
+        InputAudioTranscriptionLogprobs = "item.input_audio_transcription.logprobs",
+    }
 }
 
 /// `prompt`: a reference to a stored prompt template.
@@ -347,24 +332,20 @@ pub struct Reasoning {
     pub effort: Option<ReasoningEffort>,
 }
 
-/// [`Reasoning::effort`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ReasoningEffort {
-    /// `minimal`.
-    Minimal,
-    /// `low`.
-    Low,
-    /// `medium`.
-    Medium,
-    /// `high`.
-    High,
-    /// `xhigh`.
-    Xhigh,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// [`Reasoning::effort`].
+    pub enum ReasoningEffort {
+        /// `minimal`.
+        Minimal = "minimal",
+        /// `low`.
+        Low = "low",
+        /// `medium`.
+        Medium = "medium",
+        /// `high`.
+        High = "high",
+        /// `xhigh`.
+        Xhigh = "xhigh",
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::WireMessage;
+use crate::serde_util::open_enum;
 
 /// Short identifiers such as ids and names.
 fn ident() -> impl Strategy<Value = String> {
@@ -89,11 +90,7 @@ fn audio_format() -> BoxedStrategy<AudioFormat> {
 }
 
 fn modalities() -> BoxedStrategy<Vec<Modality>> {
-    proptest::collection::vec(
-        prop_oneof![Just(Modality::Audio), Just(Modality::Text), unknown_name().prop_map(Modality::Other)],
-        0..3,
-    )
-    .boxed()
+    proptest::collection::vec(open_enum(Modality::known(), Modality::Other), 0..3).boxed()
 }
 
 fn transcription() -> BoxedStrategy<InputAudioTranscription> {
@@ -117,11 +114,7 @@ fn transcription() -> BoxedStrategy<InputAudioTranscription> {
 }
 
 fn noise_reduction() -> BoxedStrategy<NoiseReduction> {
-    let kind = prop_oneof![
-        Just(NoiseReductionType::NearField),
-        Just(NoiseReductionType::FarField),
-        unknown_name().prop_map(NoiseReductionType::Other),
-    ];
+    let kind = open_enum(NoiseReductionType::known(), NoiseReductionType::Other);
     (option::of(kind), option::of(eighths(8)))
         .prop_map(|(kind, strength)| NoiseReduction { kind, strength })
         .boxed()
@@ -144,13 +137,7 @@ fn turn_detection() -> BoxedStrategy<TurnDetection> {
                 })
             },
         );
-    let eagerness = prop_oneof![
-        Just(Eagerness::Low),
-        Just(Eagerness::Medium),
-        Just(Eagerness::High),
-        Just(Eagerness::Auto),
-        unknown_name().prop_map(Eagerness::Other),
-    ];
+    let eagerness = open_enum(Eagerness::known(), Eagerness::Other);
     let semantic = (option::of(eagerness), flag(), flag()).prop_map(
         |(eagerness, create_response, interrupt_response)| {
             TurnDetection::SemanticVad(SemanticVad { eagerness, create_response, interrupt_response })
@@ -209,10 +196,7 @@ fn tool() -> BoxedStrategy<Tool> {
 
 fn tool_choice() -> BoxedStrategy<ToolChoice> {
     prop_oneof![
-        Just(ToolChoice::Mode(ToolChoiceMode::Auto)),
-        Just(ToolChoice::Mode(ToolChoiceMode::None)),
-        Just(ToolChoice::Mode(ToolChoiceMode::Required)),
-        unknown_name().prop_map(|mode| ToolChoice::Mode(ToolChoiceMode::Other(mode))),
+        open_enum(ToolChoiceMode::known(), ToolChoiceMode::Other).prop_map(ToolChoice::Mode),
         ident().prop_map(ToolChoice::function),
         (ident(), option::of(ident()))
             .prop_map(|(server_label, name)| ToolChoice::Forced(ForcedTool::Mcp { server_label, name })),
@@ -226,9 +210,7 @@ fn max_output_tokens() -> BoxedStrategy<MaxOutputTokens> {
 
 fn truncation() -> BoxedStrategy<Truncation> {
     prop_oneof![
-        Just(Truncation::Mode(TruncationMode::Auto)),
-        Just(Truncation::Mode(TruncationMode::Disabled)),
-        unknown_name().prop_map(|mode| Truncation::Mode(TruncationMode::Other(mode))),
+        open_enum(TruncationMode::known(), TruncationMode::Other).prop_map(Truncation::Mode),
         (eighths(8), option::of(option::of(0u32..100_000))).prop_map(|(retention_ratio, limits)| {
             Truncation::Strategy(TruncationStrategy::RetentionRatio {
                 retention_ratio,
@@ -260,23 +242,12 @@ fn prompt() -> BoxedStrategy<Prompt> {
 }
 
 fn reasoning() -> BoxedStrategy<Reasoning> {
-    let effort = prop_oneof![
-        Just(ReasoningEffort::Minimal),
-        Just(ReasoningEffort::Low),
-        Just(ReasoningEffort::Medium),
-        Just(ReasoningEffort::High),
-        Just(ReasoningEffort::Xhigh),
-        unknown_name().prop_map(ReasoningEffort::Other),
-    ];
+    let effort = open_enum(ReasoningEffort::known(), ReasoningEffort::Other);
     option::of(effort).prop_map(|effort| Reasoning { effort }).boxed()
 }
 
 fn include() -> BoxedStrategy<Vec<Include>> {
-    proptest::collection::vec(
-        prop_oneof![Just(Include::InputAudioTranscriptionLogprobs), unknown_name().prop_map(Include::Other)],
-        0..2,
-    )
-    .boxed()
+    proptest::collection::vec(open_enum(Include::known(), Include::Other), 0..2).boxed()
 }
 
 fn realtime_session() -> BoxedStrategy<RealtimeSession> {
@@ -343,16 +314,7 @@ fn session() -> BoxedStrategy<Session> {
 }
 
 fn content_part() -> BoxedStrategy<ContentPart> {
-    let kind = prop_oneof![
-        Just(ContentKind::InputText),
-        Just(ContentKind::InputAudio),
-        Just(ContentKind::InputImage),
-        Just(ContentKind::OutputText),
-        Just(ContentKind::OutputAudio),
-        Just(ContentKind::Text),
-        Just(ContentKind::Audio),
-        unknown_name().prop_map(ContentKind::Other),
-    ];
+    let kind = open_enum(ContentKind::known(), ContentKind::Other);
     (
         kind,
         option::of(text()),
@@ -373,22 +335,11 @@ fn content_part() -> BoxedStrategy<ContentPart> {
 }
 
 fn item_status() -> BoxedStrategy<ItemStatus> {
-    prop_oneof![
-        Just(ItemStatus::Completed),
-        Just(ItemStatus::Incomplete),
-        Just(ItemStatus::InProgress),
-        unknown_name().prop_map(ItemStatus::Other),
-    ]
-    .boxed()
+    open_enum(ItemStatus::known(), ItemStatus::Other).boxed()
 }
 
 fn item() -> BoxedStrategy<Item> {
-    let role = prop_oneof![
-        Just(Role::User),
-        Just(Role::Assistant),
-        Just(Role::System),
-        unknown_name().prop_map(Role::Other)
-    ];
+    let role = open_enum(Role::known(), Role::Other);
     let message = (
         option::of(ident()),
         option::of(Just("realtime.item".to_owned())),

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::item::{ContentPart, Item};
 use super::response::Response;
 use crate::error::PcmError;
+use crate::serde_util::string_enum;
 
 /// `response.created`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -256,18 +257,14 @@ pub struct RateLimit {
     pub reset_seconds: Option<f64>,
 }
 
-/// [`RateLimit::name`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum RateLimitName {
-    /// Requests per interval.
-    Requests,
-    /// Tokens per interval.
-    Tokens,
-    /// A value this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// [`RateLimit::name`].
+    pub enum RateLimitName {
+        /// Requests per interval.
+        Requests = "requests",
+        /// Tokens per interval.
+        Tokens = "tokens",
+    }
 }
 
 /// `output_audio_buffer.started` (WebRTC and SIP only).

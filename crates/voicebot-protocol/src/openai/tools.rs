@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::support::open_tagged;
+use crate::serde_util::{open_tagged, string_enum};
 
 open_tagged! {
     /// One entry of `tools`.
@@ -97,20 +97,16 @@ impl ToolChoice {
     }
 }
 
-/// The string forms of [`ToolChoice`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ToolChoiceMode {
-    /// The model may call tools or not.
-    Auto,
-    /// The model calls no tool.
-    None,
-    /// The model calls at least one tool.
-    Required,
-    /// A mode this crate does not know.
-    #[serde(untagged)]
-    Other(String),
+string_enum! {
+    /// The string forms of [`ToolChoice`].
+    pub enum ToolChoiceMode {
+        /// The model may call tools or not.
+        Auto = "auto",
+        /// The model calls no tool.
+        None = "none",
+        /// The model calls at least one tool.
+        Required = "required",
+    }
 }
 
 /// The object forms of [`ToolChoice`].

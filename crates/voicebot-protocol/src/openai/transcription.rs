@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::support::open_tagged;
+use crate::serde_util::open_tagged;
 
 /// `conversation.item.input_audio_transcription.delta`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

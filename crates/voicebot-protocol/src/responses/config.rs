@@ -1,10 +1,9 @@
 //! Request settings that the response echoes back: reasoning, text format, tools, tool choice, tiers.
 
-use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::support::{string_enum, value_tagged};
+use crate::serde_util::{known_body, open_tagged, string_enum};
 
 /// Reasoning settings for reasoning models.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -60,7 +59,7 @@ pub struct TextConfig {
     pub verbosity: Option<Verbosity>,
 }
 
-value_tagged! {
+open_tagged! {
     /// `text.format`.
     pub enum TextFormat {
         /// Plain text (`text`).
@@ -107,7 +106,7 @@ string_enum! {
     }
 }
 
-value_tagged! {
+open_tagged! {
     /// A tool the model may call. Hosted tools (web search, file search, MCP, ...) are kept raw in `Other`.
     pub enum Tool {
         /// A function implemented by the caller (`function`).
@@ -163,9 +162,7 @@ impl<'de> Deserialize<'de> for ToolChoice {
         match &value {
             Value::String(mode) => Ok(Self::Mode(ToolChoiceMode::from(mode.as_str()))),
             Value::Object(object) if object.get("type").and_then(Value::as_str) == Some("function") => {
-                serde_json::from_value(value)
-                    .map(Self::Function)
-                    .map_err(|source| D::Error::custom(format_args!("`function`: {source}")))
+                known_body("function", value).map(Self::Function)
             }
             _ => Ok(Self::Other(value)),
         }

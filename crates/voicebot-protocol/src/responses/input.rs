@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::output::{
     FunctionCall, ItemStatus, OutputContent, OutputItem, OutputText, Phase, ReasoningItem, Refusal, Role,
 };
-use super::support::value_tagged;
+use crate::serde_util::{known_body, open_tagged};
 
 /// The `input` of a request (and the `instructions` echoed in a response): one user text, or a list of items.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -82,23 +82,20 @@ impl<'de> Deserialize<'de> for InputItem {
     }
 }
 
-fn item_from_value(value: Value) -> Result<InputItem, String> {
-    fn strict<T: serde::de::DeserializeOwned>(tag: &str, value: Value) -> Result<T, String> {
-        serde_json::from_value(value).map_err(|source| format!("`{tag}`: {source}"))
-    }
+fn item_from_value(value: Value) -> Result<InputItem, serde_json::Error> {
     let tag = match value.get("type") {
         None => None,
         Some(Value::String(tag)) => Some(tag.clone()),
         Some(_) => return Ok(InputItem::Other(value)),
     };
     match tag.as_deref() {
-        None | Some("message") => strict("message", value).map(InputItem::Message),
+        None | Some("message") => known_body("message", value).map(InputItem::Message),
         Some("function_call_output") => {
-            strict("function_call_output", value).map(InputItem::FunctionCallOutput)
+            known_body("function_call_output", value).map(InputItem::FunctionCallOutput)
         }
-        Some("function_call") => strict("function_call", value).map(InputItem::FunctionCall),
-        Some("reasoning") => strict("reasoning", value).map(InputItem::Reasoning),
-        Some("item_reference") => strict("item_reference", value).map(InputItem::ItemReference),
+        Some("function_call") => known_body("function_call", value).map(InputItem::FunctionCall),
+        Some("reasoning") => known_body("reasoning", value).map(InputItem::Reasoning),
+        Some("item_reference") => known_body("item_reference", value).map(InputItem::ItemReference),
         Some(_) => Ok(InputItem::Other(value)),
     }
 }
@@ -209,7 +206,7 @@ impl<'de> Deserialize<'de> for MessageContent {
     }
 }
 
-value_tagged! {
+open_tagged! {
     /// A content part of an input message. Images, files and audio are kept raw in `Other`.
     pub enum InputContent {
         /// Text from the user, developer or system (`input_text`).

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::support::{string_enum, value_tagged};
+use crate::serde_util::{open_tagged, string_enum};
 
-value_tagged! {
+open_tagged! {
     /// One item of `Response.output`, also carried by `response.output_item.added` and `.done`.
     ///
     /// Hosted tool calls (web search, file search, MCP, image generation, ...) are kept whole in `Other`; replaying
@@ -37,7 +37,7 @@ pub struct OutputMessage {
     pub phase: Option<Phase>,
 }
 
-value_tagged! {
+open_tagged! {
     /// A content part of an output message, or the `part` of a `response.content_part.*` event.
     pub enum OutputContent {
         /// Visible text (`output_text`).
@@ -76,7 +76,7 @@ pub struct ReasoningText {
     pub text: String,
 }
 
-value_tagged! {
+open_tagged! {
     /// A citation attached to output text.
     pub enum Annotation {
         /// A file from file search (`file_citation`).

@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 use super::config::{Reasoning, ServiceTier, TextConfig, Tool, ToolChoice, Truncation};
 use super::input::{Input, InputItem};
 use super::output::{FunctionCall, OutputContent, OutputItem};
-use super::support::{serialize_seconds, string_enum, string_or_number};
+use super::support::{serialize_seconds, string_or_number};
+use crate::serde_util::string_enum;
 
 /// A response: the body of a non-streaming call, and the `response` of `response.created` … `response.completed`.
 ///

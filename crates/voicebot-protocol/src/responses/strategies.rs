@@ -6,18 +6,11 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
 use super::*;
+use crate::serde_util::open_enum;
 
 /// Text, including non-ASCII, quotes and control characters that JSON must escape.
 fn text() -> impl Strategy<Value = String> {
     prop_oneof!["[a-z ]{0,12}", "\\PC{0,12}", Just("\"quoted\"\n\t\\".to_owned())]
-}
-
-/// A value from a string enum: a known one, or an unknown one that cannot collide with a known value.
-fn open_enum<T: Clone + std::fmt::Debug + 'static>(
-    known: Vec<T>,
-    other: fn(String) -> T,
-) -> impl Strategy<Value = T> {
-    prop_oneof![4 => prop::sample::select(known), 1 => "x-[a-z]{1,6}".prop_map(other)]
 }
 
 /// Floats whose decimal form is exact, so the JSON round trip is exact.
