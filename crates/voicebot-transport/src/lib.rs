@@ -2,7 +2,7 @@
 //!
 //! # Role
 //! The `RealtimeTransport` seam and its implementations over WebSockets (OpenAI Realtime GA and Gemini Live), and
-//! the `TextModel` seam with its OpenAI Responses API client. Each connection is a reader task, a writer task with
+//! the [`TextModel`] seam with its OpenAI Responses API client ([`ResponsesClient`]). Each connection is a reader task, a writer task with
 //! a bounded outbound audio queue that drops the oldest frame under backpressure (and counts it), and a supervisor
 //! that reconnects with exponential backoff and jitter, re-sends the session configuration and tells the caller.
 //! Provider wire types (from `voicebot-protocol`) stay inside this crate: callers see [`RealtimeEvent`]s.
@@ -20,7 +20,9 @@ mod config;
 mod endpoint;
 mod error;
 mod event;
+mod responses_client;
 mod secret;
+mod text;
 
 pub use config::{Provider, SessionConfig, ToolSpec, Transcription, TurnDetection};
 pub use endpoint::{
@@ -28,4 +30,6 @@ pub use endpoint::{
 };
 pub use error::{Error, Result};
 pub use event::{RealtimeEvent, TurnStatus, Usage};
+pub use responses_client::{RESPONSES_DEFAULT_TIMEOUT, ResponsesClient};
 pub use secret::ApiKey;
+pub use text::{TextModel, TextReply, TextRequest, TextUsage};
