@@ -110,6 +110,11 @@ pub enum Error {
         /// The error message.
         message: String,
     },
+    /// The API key cannot be sent: it holds characters an HTTP header cannot carry.
+    #[error(
+        "the API key contains characters that cannot go in an HTTP header; check for stray quotes or spaces"
+    )]
+    InvalidKey,
     /// The session was closed; nothing more can be sent on it.
     #[error("the session is closed")]
     SessionClosed,

@@ -1,7 +1,7 @@
 //! Clients for the providers voicebot talks to.
 //!
 //! # Role
-//! The `RealtimeTransport` seam and its implementations over WebSockets (OpenAI Realtime GA and Gemini Live), and
+//! The [`RealtimeTransport`] seam and its implementations ([`OpenAiRealtime`], [`GeminiLive`]) over WebSockets (OpenAI Realtime GA and Gemini Live), and
 //! the [`TextModel`] seam with its OpenAI Responses API client ([`ResponsesClient`]). Each connection is a reader task, a writer task with
 //! a bounded outbound audio queue that drops the oldest frame under backpressure (and counts it), and a supervisor
 //! that reconnects with exponential backoff and jitter, re-sends the session configuration and tells the caller.
@@ -16,20 +16,31 @@
 //! the pipelines' job in `voicebot-core`. It never touches audio devices or resamples (audio arrives at the
 //! provider's rate), and it never reads environment variables or files: endpoints and keys are passed in.
 
+mod backoff;
 mod config;
 mod endpoint;
 mod error;
 mod event;
+mod gemini;
+mod openai;
+mod realtime;
 mod responses_client;
 mod secret;
+mod session;
 mod text;
+mod ws;
 
+pub use backoff::RetryPolicy;
 pub use config::{Provider, SessionConfig, ToolSpec, Transcription, TurnDetection};
 pub use endpoint::{
     GEMINI_DEFAULT_BASE_URL, GEMINI_LIVE_PATH, GeminiEndpoint, OPENAI_DEFAULT_BASE_URL, OpenAiEndpoint,
 };
 pub use error::{Error, Result};
 pub use event::{RealtimeEvent, TurnStatus, Usage};
+pub use gemini::{GeminiLive, KeyPlacement};
+pub use openai::{OpenAiDialect, OpenAiRealtime};
+pub use realtime::{KeepAlive, Limits, RealtimeTransport};
 pub use responses_client::{RESPONSES_DEFAULT_TIMEOUT, ResponsesClient};
 pub use secret::ApiKey;
+pub use session::{SeedItem, SeedRole, Session, SessionStats};
 pub use text::{TextModel, TextReply, TextRequest, TextUsage};

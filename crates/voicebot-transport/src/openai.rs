@@ -1,0 +1,112 @@
+//! [`OpenAiRealtime`]: the OpenAI Realtime (GA) WebSocket client.
+//!
+//! `Authorization: Bearer <key>` and `?model=` on the URL, no `OpenAI-Beta` header (GA rejects it), and a
+//! `session.update` built with `voicebot-protocol`, so it always carries `session.type: "realtime"`.
+//! Beta event names from old gateways decode as their GA equivalents. A beta dialect can be chosen for gateways
+//! that still need the beta header and session shape.
+
+mod dialect;
+mod session;
+
+use async_trait::async_trait;
+
+use crate::backoff::RetryPolicy;
+use crate::config::{Provider, SessionConfig};
+use crate::endpoint::OpenAiEndpoint;
+use crate::error::{Error, Result};
+use crate::realtime::{KeepAlive, Limits, RealtimeTransport};
+use crate::secret::ApiKey;
+use crate::session::Session;
+use crate::ws::driver;
+
+/// Which shape of the Realtime protocol to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OpenAiDialect {
+    /// The GA protocol, the only one api.openai.com accepts.
+    #[default]
+    Ga,
+    /// The retired beta protocol (`OpenAI-Beta: realtime=v1` and the beta `session.update`), for gateways
+    /// that still speak it.
+    Beta,
+}
+
+/// OpenAI Realtime over WebSocket.
+///
+/// ```no_run
+/// use voicebot_transport::{ApiKey, OpenAiEndpoint, OpenAiRealtime, RealtimeTransport, SessionConfig};
+/// # async fn demo() -> voicebot_transport::Result<()> {
+/// let transport = OpenAiRealtime::new(OpenAiEndpoint::default(), ApiKey::new("sk-..."));
+/// let session = transport.connect(SessionConfig::new("gpt-realtime-2.1", "Be brief.")).await?;
+/// session.send_audio(&[0; 480])?; // 20 ms at 24 kHz
+/// while let Some(event) = session.next_event().await {
+///     println!("{event:?}");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct OpenAiRealtime {
+    endpoint: OpenAiEndpoint,
+    key: ApiKey,
+    dialect: OpenAiDialect,
+    retry: RetryPolicy,
+    keepalive: KeepAlive,
+    limits: Limits,
+}
+
+impl OpenAiRealtime {
+    /// A client for `endpoint` authenticating with `key`: GA dialect, default retry policy and keepalive.
+    pub fn new(endpoint: OpenAiEndpoint, key: ApiKey) -> Self {
+        OpenAiRealtime {
+            endpoint,
+            key,
+            dialect: OpenAiDialect::Ga,
+            retry: RetryPolicy::default(),
+            keepalive: KeepAlive::OPENAI,
+            limits: Limits::default(),
+        }
+    }
+
+    /// Chooses the protocol dialect (GA by default).
+    #[must_use]
+    pub fn with_dialect(mut self, dialect: OpenAiDialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    /// Sets the reconnect policy.
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets the keepalive.
+    #[must_use]
+    pub fn with_keepalive(mut self, keepalive: KeepAlive) -> Self {
+        self.keepalive = keepalive;
+        self
+    }
+
+    /// Sets queue sizes and the connect timeout.
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+}
+
+#[async_trait]
+impl RealtimeTransport for OpenAiRealtime {
+    fn provider(&self) -> Provider {
+        Provider::OpenAi
+    }
+
+    async fn connect(&self, config: SessionConfig) -> Result<Session> {
+        if self.key.is_empty() {
+            return Err(Error::MissingKey { variable: "OPENAI_API_KEY", needed_for: "OpenAI Realtime" });
+        }
+        let wire =
+            dialect::OpenAiWire::new(self.endpoint.clone(), self.key.clone(), self.dialect, self.keepalive);
+        driver::start(wire, config, &self.retry, self.limits).await
+    }
+}

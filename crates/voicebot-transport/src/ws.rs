@@ -1,0 +1,328 @@
+//! The WebSocket machinery shared by both providers: one [`Link`] per socket (a reader task and a writer task),
+//! and the supervisor in [`driver`] that owns the links, reconnects and rolls over.
+
+pub(crate) mod dialect;
+pub(crate) mod driver;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Bytes, Message, Utf8Bytes};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::Error;
+use crate::session::{Counters, Shared};
+
+/// Frames from the supervisor to one writer (session config, commands, pings, close). Small messages, and the
+/// supervisor waits for room, so this only smooths bursts.
+const OUTBOUND_QUEUE: usize = 64;
+/// Frames from one reader to the supervisor. When the supervisor is slow, the reader stops reading the socket.
+const INBOUND_QUEUE: usize = 256;
+/// How much of an HTTP error body is kept in an error.
+const REASON_BYTES: usize = 300;
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Encodes one audio frame as the provider's JSON text.
+pub(crate) type AudioEncoder = fn(&[i16]) -> Option<String>;
+
+/// What a reader saw on its socket.
+#[derive(Debug)]
+pub(crate) enum Incoming {
+    Text(Utf8Bytes),
+    Binary(Bytes),
+    /// A ping or pong: the connection is alive.
+    Alive,
+    /// A close frame (`1005` when it had no code, `1006` when the TCP stream simply ended).
+    Closed {
+        code: u16,
+        reason: String,
+    },
+    /// A socket error.
+    Failed(String),
+}
+
+/// One WebSocket connection: its reader and writer tasks and the channels to them.
+#[derive(Debug)]
+pub(crate) struct Link {
+    /// 1 for the first connection of a session, then counting up.
+    pub(crate) id: u64,
+    /// `host:port`, for errors and logs.
+    pub(crate) host: String,
+    out: mpsc::Sender<Message>,
+    gate: watch::Sender<bool>,
+    pub(crate) incoming: mpsc::Receiver<Incoming>,
+    cancel: CancellationToken,
+    reader: JoinHandle<()>,
+    writer: JoinHandle<()>,
+    /// When anything last arrived on this link.
+    pub(crate) last_seen: Instant,
+    /// When it was opened.
+    pub(crate) opened_at: Instant,
+    /// Whether the provider has confirmed the session (OpenAI: at once; Gemini: `setupComplete`).
+    pub(crate) ready: bool,
+    /// Whether this link resumed a server-side session.
+    pub(crate) resumed: bool,
+}
+
+/// Everything needed to open a link.
+#[derive(Debug, Clone)]
+pub(crate) struct Dial {
+    pub(crate) request: Request,
+    /// `host:port`, for errors and logs (never the URL: a Gemini URL may carry the key).
+    pub(crate) host: String,
+    pub(crate) timeout: Duration,
+    pub(crate) encode_audio: AudioEncoder,
+}
+
+impl Link {
+    /// Connects and starts the reader and writer. Audio stays off until [`Link::enable_audio`].
+    pub(crate) async fn open(
+        dial: Dial,
+        id: u64,
+        shared: Arc<Shared>,
+        parent: &CancellationToken,
+    ) -> Result<Link, Error> {
+        let config = WebSocketConfig::default().max_message_size(None).max_frame_size(None);
+        let connecting = tokio_tungstenite::connect_async_with_config(dial.request, Some(config), true);
+        let (socket, _response) = match tokio::time::timeout(dial.timeout, connecting).await {
+            Err(_) => return Err(Error::Timeout { what: "the websocket handshake", after: dial.timeout }),
+            Ok(Err(error)) => return Err(handshake_error(&dial.host, error)),
+            Ok(Ok(pair)) => pair,
+        };
+        Counters::bump(&shared.counters.connections);
+        let (sink, stream) = socket.split();
+        let cancel = parent.child_token();
+        let (out, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
+        let (incoming_tx, incoming) = mpsc::channel(INBOUND_QUEUE);
+        let (gate, gate_rx) = watch::channel(false);
+        let reader = tokio::spawn(read_loop(stream, incoming_tx, cancel.clone()));
+        let writer =
+            tokio::spawn(write_loop(sink, out_rx, gate_rx, shared, dial.encode_audio, cancel.clone()));
+        let now = Instant::now();
+        Ok(Link {
+            id,
+            host: dial.host,
+            out,
+            gate,
+            incoming,
+            cancel,
+            reader,
+            writer,
+            last_seen: now,
+            opened_at: now,
+            ready: false,
+            resumed: false,
+        })
+    }
+
+    /// Queues a text frame; returns false when the writer is gone.
+    pub(crate) async fn send_text(&self, text: String) -> bool {
+        self.out.send(Message::text(text)).await.is_ok()
+    }
+
+    /// Queues a ping.
+    pub(crate) fn ping(&self) {
+        // A full queue means frames are flowing anyway; a skipped ping costs nothing.
+        let _ = self.out.try_send(Message::Ping(Bytes::from_static(b"voicebot")));
+    }
+
+    /// Lets the writer take frames from the audio queue.
+    pub(crate) fn enable_audio(&self) {
+        self.gate.send_replace(true);
+    }
+
+    /// Stops the writer taking audio; queued frames wait for the next link.
+    pub(crate) fn disable_audio(&self) {
+        self.gate.send_replace(false);
+    }
+
+    /// Sends a close frame with code 1000 and lets the writer finish.
+    pub(crate) fn close(&self) {
+        self.disable_audio();
+        let frame = CloseFrame { code: CloseCode::Normal, reason: Utf8Bytes::from_static("") };
+        let _ = self.out.try_send(Message::Close(Some(frame)));
+    }
+
+    /// Whether the writer has finished (after a close, or a broken socket).
+    pub(crate) fn writer_finished(&self) -> bool {
+        self.writer.is_finished()
+    }
+
+    /// Stops both tasks now.
+    pub(crate) fn abort(self) {
+        self.cancel.cancel();
+        self.reader.abort();
+        self.writer.abort();
+    }
+
+    /// Waits up to `grace` for the writer to send its close frame, then stops both tasks.
+    pub(crate) async fn finish(self, grace: Duration) {
+        self.cancel.cancel();
+        let Link { reader, mut writer, .. } = self;
+        if tokio::time::timeout(grace, &mut writer).await.is_err() {
+            writer.abort();
+        }
+        reader.abort();
+    }
+}
+
+/// A client request for `url` with extra headers; secret header values are marked sensitive. Returns the
+/// request and `host:port` for logs.
+pub(crate) fn request(
+    url: &reqwest::Url,
+    headers: &[(&'static str, String)],
+) -> Result<(Request, String), Error> {
+    let port = url.port_or_known_default().map(|port| format!(":{port}")).unwrap_or_default();
+    let host = format!("{}{port}", url.host_str().unwrap_or_default());
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|error| Error::Connect { host: host.clone(), message: error.to_string() })?;
+    for (name, value) in headers {
+        let mut value = HeaderValue::from_str(value).map_err(|_| Error::InvalidKey)?;
+        value.set_sensitive(true);
+        request.headers_mut().insert(*name, value);
+    }
+    Ok((request, host))
+}
+
+/// Whether a close code means "do not retry": the request itself is wrong (1002, 1003, 1007, 1008, 1009, 1010).
+pub(crate) fn close_is_final(code: u16) -> bool {
+    matches!(code, 1002 | 1003 | 1007 | 1008 | 1009 | 1010)
+}
+
+/// Whether an error ends the session without retrying.
+pub(crate) fn error_is_final(error: &Error) -> bool {
+    match error {
+        Error::Rejected { status, .. } => !matches!(status, 408 | 429) && (400..500).contains(status),
+        Error::Closed { code, .. } => close_is_final(*code),
+        Error::InvalidKey | Error::MissingKey { .. } | Error::BadUrl { .. } => true,
+        _ => false,
+    }
+}
+
+fn handshake_error(host: &str, error: tungstenite::Error) -> Error {
+    match error {
+        tungstenite::Error::Http(response) => {
+            let status = response.status();
+            let body = response.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+            let mut reason = body.trim().to_owned();
+            if reason.is_empty() {
+                reason = status.canonical_reason().unwrap_or("no reason given").to_owned();
+            }
+            if reason.len() > REASON_BYTES {
+                let cut = (0..=REASON_BYTES).rev().find(|&i| reason.is_char_boundary(i)).unwrap_or(0);
+                reason.truncate(cut);
+            }
+            if matches!(status.as_u16(), 401 | 403) {
+                reason.push_str("; check the API key");
+            }
+            Error::Rejected { host: host.to_owned(), status: status.as_u16(), reason }
+        }
+        other => Error::Connect { host: host.to_owned(), message: other.to_string() },
+    }
+}
+
+async fn read_loop(
+    mut stream: futures_util::stream::SplitStream<Socket>,
+    tx: mpsc::Sender<Incoming>,
+    cancel: CancellationToken,
+) {
+    loop {
+        let next = tokio::select! {
+            biased;
+            () = cancel.cancelled() => return,
+            next = stream.next() => next,
+        };
+        let incoming = match next {
+            Some(Ok(Message::Text(text))) => Incoming::Text(text),
+            Some(Ok(Message::Binary(bytes))) => Incoming::Binary(bytes),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Incoming::Alive,
+            Some(Ok(Message::Frame(_))) => continue,
+            Some(Ok(Message::Close(frame))) => match frame {
+                Some(frame) => {
+                    Incoming::Closed { code: u16::from(frame.code), reason: frame.reason.to_string() }
+                }
+                None => Incoming::Closed { code: 1005, reason: String::new() },
+            },
+            Some(Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed)) | None => {
+                Incoming::Closed { code: 1006, reason: "the connection dropped".to_owned() }
+            }
+            Some(Err(error)) => Incoming::Failed(error.to_string()),
+        };
+        let last = matches!(incoming, Incoming::Closed { .. } | Incoming::Failed(_));
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => return,
+            sent = tx.send(incoming) => if sent.is_err() { return },
+        }
+        if last {
+            return;
+        }
+    }
+}
+
+async fn write_loop(
+    mut sink: futures_util::stream::SplitSink<Socket, Message>,
+    mut rx: mpsc::Receiver<Message>,
+    mut gate: watch::Receiver<bool>,
+    shared: Arc<Shared>,
+    encode_audio: AudioEncoder,
+    cancel: CancellationToken,
+) {
+    loop {
+        if cancel.is_cancelled() {
+            let frame = CloseFrame { code: CloseCode::Normal, reason: Utf8Bytes::from_static("") };
+            let _ = sink.send(Message::Close(Some(frame))).await;
+            return;
+        }
+        // Control frames and commands go before audio.
+        if let Ok(message) = rx.try_recv() {
+            let close = matches!(message, Message::Close(_));
+            if sink.send(message).await.is_err() || close {
+                return;
+            }
+            continue;
+        }
+        if *gate.borrow()
+            && let Some(frame) = shared.audio.pop()
+        {
+            let Some(text) = encode_audio(&frame) else { continue };
+            if sink.send(Message::text(text)).await.is_err() {
+                // The frame goes back to the head of the queue, for the next link.
+                shared.audio.unpop(frame);
+                return;
+            }
+            Counters::bump(&shared.counters.audio_sent);
+            continue;
+        }
+        let audio_on = *gate.borrow();
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => {}
+            message = rx.recv() => match message {
+                Some(message) => {
+                    let close = matches!(message, Message::Close(_));
+                    if sink.send(message).await.is_err() || close {
+                        return;
+                    }
+                }
+                None => return,
+            },
+            changed = gate.changed() => if changed.is_err() { return },
+            () = shared.audio.notified(), if audio_on => {}
+        }
+    }
+}

@@ -1,0 +1,449 @@
+//! The session supervisor: owns the links, feeds frames to the dialect, reconnects with backoff, rolls over
+//! on `goAway`, and keeps time for keepalive.
+//!
+//! Every new connection first goes into the `next` slot. It is *promoted* to `current` once the provider
+//! confirms it (OpenAI at once, Gemini at `setupComplete`): the old link stops taking audio and is closed with
+//! 1000, the new one starts draining the audio queue, and the caller hears [`RealtimeEvent::Reconnected`].
+//! The same path serves the first connection, a reconnect after a drop, and a `goAway` rollover, where the
+//! old link keeps delivering the model's output until the replacement is ready.
+
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument as _, debug, info, info_span, trace, warn};
+
+use crate::backoff::{Backoff, RetryPolicy};
+use crate::config::SessionConfig;
+use crate::error::{Error, Result};
+use crate::event::RealtimeEvent;
+use crate::realtime::Limits;
+use crate::session::{Command, Counters, Session, Shared};
+use crate::ws::dialect::{Action, Dialect, Frame};
+use crate::ws::{Incoming, Link, close_is_final, error_is_final};
+
+/// How long a closing link gets to send its close frame.
+const CLOSE_GRACE: Duration = Duration::from_millis(500);
+
+/// Connects, then hands the session to a spawned supervisor.
+pub(crate) async fn start<D: Dialect>(
+    mut dialect: D,
+    config: SessionConfig,
+    retry: &RetryPolicy,
+    limits: Limits,
+) -> Result<Session> {
+    let provider = dialect.provider();
+    let span = info_span!("session", provider = ?provider, model = %config.model);
+    let shared = Shared::new(limits.audio_queue);
+    let cancel = CancellationToken::new();
+    // If this future is dropped half way, the guard stops any task already started.
+    let guard = cancel.clone().drop_guard();
+    let mut backoff = retry.backoff();
+    let first = async {
+        loop {
+            let dial = dialect.dial(&config, limits.connect_timeout)?;
+            let host = dial.host.clone();
+            match Link::open(dial, 1, shared.clone(), &cancel).await {
+                Ok(link) => break Ok(link),
+                Err(error) if error_is_final(&error) => break Err(error),
+                Err(error) => match backoff.next_delay() {
+                    Some((attempt, delay)) => {
+                        warn!(%host, attempt, delay_ms = delay.as_millis() as u64, error = %error, "connect failed, retrying");
+                        tokio::time::sleep(delay).await;
+                    }
+                    None => {
+                        break Err(Error::RetriesExhausted { attempts: backoff.attempts() + 1, last: Box::new(error) });
+                    }
+                },
+            }
+        }
+    }
+    .instrument(span.clone())
+    .await;
+    let mut link = first?;
+    let (frames, resumed) = dialect.handshake(&config)?;
+    link.resumed = resumed;
+    for frame in frames {
+        link.send_text(frame).await;
+    }
+    let (commands_tx, commands) = mpsc::channel(limits.command_queue.max(1));
+    let (events, events_rx) = mpsc::channel(limits.event_queue.max(1));
+    let tick = dialect.keepalive().interval.min(backoff.healthy_after()).max(Duration::from_millis(1));
+    let mut driver = Driver {
+        dialect,
+        config,
+        shared: shared.clone(),
+        cancel: cancel.clone(),
+        commands,
+        events,
+        backoff,
+        limits,
+        current: None,
+        next: Some(Pending { link, attempt: 0 }),
+        dialing: None,
+        retry_at: None,
+        retiring: Vec::new(),
+        next_id: 2,
+        tick,
+    };
+    if driver.dialect.ready_on_connect() {
+        driver.promote().await;
+    }
+    let supervisor = tokio::spawn(driver.run().instrument(span));
+    guard.disarm();
+    Ok(Session::new(provider, commands_tx, events_rx, shared, cancel, supervisor))
+}
+
+/// A connected link waiting for the provider's confirmation, and the retry attempt that opened it.
+#[derive(Debug)]
+struct Pending {
+    link: Link,
+    attempt: u32,
+}
+
+/// A connection attempt in flight.
+#[derive(Debug)]
+struct Dialing {
+    task: JoinHandle<Result<Link>>,
+    attempt: u32,
+}
+
+enum Step {
+    Shutdown,
+    Current(Option<Incoming>),
+    Next(Option<Incoming>),
+    Dialed(Result<Link>, u32),
+    Retry,
+    Command(Command),
+    Tick,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Which {
+    Current,
+    Next,
+}
+
+struct Driver<D> {
+    dialect: D,
+    config: SessionConfig,
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+    commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<RealtimeEvent>,
+    backoff: Backoff,
+    limits: Limits,
+    current: Option<Link>,
+    next: Option<Pending>,
+    dialing: Option<Dialing>,
+    retry_at: Option<(Instant, u32)>,
+    retiring: Vec<Link>,
+    next_id: u64,
+    tick: Duration,
+}
+
+impl<D: Dialect> Driver<D> {
+    async fn run(mut self) {
+        let mut ticker = tokio::time::interval_at(Instant::now() + self.tick, self.tick);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut actions = Vec::new();
+        loop {
+            let step = tokio::select! {
+                biased;
+                () = self.cancel.cancelled() => Step::Shutdown,
+                incoming = recv(self.current.as_mut()) => Step::Current(incoming),
+                incoming = recv(self.next.as_mut().map(|pending| &mut pending.link)) => Step::Next(incoming),
+                (result, attempt) = join(self.dialing.as_mut()) => Step::Dialed(result, attempt),
+                () = sleep_until(self.retry_at.map(|(at, _)| at)) => Step::Retry,
+                command = self.commands.recv(), if self.current.is_some() => match command {
+                    Some(command) => Step::Command(command),
+                    None => Step::Shutdown,
+                },
+                _ = ticker.tick() => Step::Tick,
+            };
+            let outcome = match step {
+                Step::Shutdown => {
+                    self.shutdown(None).await;
+                    return;
+                }
+                Step::Current(incoming) => self.on_incoming(Which::Current, incoming, &mut actions).await,
+                Step::Next(incoming) => self.on_incoming(Which::Next, incoming, &mut actions).await,
+                Step::Dialed(result, attempt) => {
+                    self.dialing = None;
+                    self.on_dialed(result, attempt).await
+                }
+                Step::Retry => {
+                    let attempt = self.retry_at.take().map_or(1, |(_, attempt)| attempt);
+                    self.dial(attempt)
+                }
+                Step::Command(command) => self.on_command(command).await,
+                Step::Tick => self.on_tick().await,
+            };
+            if let Err(error) = outcome {
+                self.shutdown(Some(error)).await;
+                return;
+            }
+        }
+    }
+
+    async fn on_incoming(
+        &mut self,
+        which: Which,
+        incoming: Option<Incoming>,
+        actions: &mut Vec<Action>,
+    ) -> Result<()> {
+        let incoming =
+            incoming.unwrap_or(Incoming::Closed { code: 1006, reason: "the connection dropped".into() });
+        let Some(link) = self.link_mut(which) else { return Ok(()) };
+        link.last_seen = Instant::now();
+        let link_id = link.id;
+        match incoming {
+            Incoming::Alive => Ok(()),
+            Incoming::Text(text) => {
+                trace!(link = link_id, bytes = text.len(), "text frame received");
+                self.dialect.on_frame(Frame::Text(&text), actions);
+                self.apply(which, actions).await
+            }
+            Incoming::Binary(bytes) => {
+                trace!(link = link_id, bytes = bytes.len(), "binary frame received");
+                self.dialect.on_frame(Frame::Binary(&bytes), actions);
+                self.apply(which, actions).await
+            }
+            Incoming::Closed { code, reason } => {
+                self.on_lost(which, Error::Closed { code, reason }, close_is_final(code)).await
+            }
+            Incoming::Failed(message) => {
+                let host = link.host.clone();
+                self.on_lost(which, Error::Connect { host, message }, false).await
+            }
+        }
+    }
+
+    async fn apply(&mut self, which: Which, actions: &mut Vec<Action>) -> Result<()> {
+        for action in actions.drain(..) {
+            match action {
+                Action::Event(event) => self.emit(event).await,
+                Action::LinkReady if which == Which::Next => self.promote().await,
+                Action::LinkReady => {}
+                Action::DuplicateToolCall => Counters::bump(&self.shared.counters.duplicate_tool_calls),
+                Action::RollOver => {
+                    if which == Which::Current && self.next.is_none() && self.dialing.is_none() {
+                        if let Some(current) = &self.current {
+                            // Mic audio waits in the queue until the replacement is ready.
+                            current.disable_audio();
+                        }
+                        info!("rolling over to a new connection");
+                        self.dial(1)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A link closed or broke. Final codes end the session; anything else reconnects, unless a replacement
+    /// is already on its way.
+    async fn on_lost(&mut self, which: Which, error: Error, is_final: bool) -> Result<()> {
+        match which {
+            Which::Current => {
+                if let Some(link) = self.current.take() {
+                    debug!(link = link.id, error = %error, "link lost");
+                    link.abort();
+                }
+            }
+            Which::Next => {
+                if let Some(pending) = self.next.take() {
+                    debug!(link = pending.link.id, error = %error, "new link lost before it was ready");
+                    pending.link.abort();
+                }
+            }
+        }
+        if is_final {
+            return Err(error);
+        }
+        self.dialect.on_link_lost();
+        if self.next.is_some() || self.dialing.is_some() || self.retry_at.is_some() {
+            // A replacement is on its way.
+            return Ok(());
+        }
+        // Either nothing is connected, or a rollover failed while the old link still works: retry with backoff.
+        self.schedule_retry(error)
+    }
+
+    fn schedule_retry(&mut self, error: Error) -> Result<()> {
+        match self.backoff.next_delay() {
+            Some((attempt, delay)) => {
+                warn!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "connection lost, reconnecting");
+                self.retry_at = Some((Instant::now() + delay, attempt));
+                Ok(())
+            }
+            None => {
+                Err(Error::RetriesExhausted { attempts: self.backoff.attempts() + 1, last: Box::new(error) })
+            }
+        }
+    }
+
+    /// Starts a connection attempt in the background.
+    fn dial(&mut self, attempt: u32) -> Result<()> {
+        let dial = self.dialect.dial(&self.config, self.limits.connect_timeout)?;
+        let id = self.next_id;
+        self.next_id += 1;
+        debug!(link = id, attempt, host = %dial.host, "connecting");
+        let shared = self.shared.clone();
+        let cancel = self.cancel.clone();
+        let task = tokio::spawn(async move { Link::open(dial, id, shared, &cancel).await }.in_current_span());
+        self.dialing = Some(Dialing { task, attempt });
+        Ok(())
+    }
+
+    async fn on_dialed(&mut self, result: Result<Link>, attempt: u32) -> Result<()> {
+        match result {
+            Ok(mut link) => {
+                let (frames, resumed) = self.dialect.handshake(&self.config)?;
+                link.resumed = resumed;
+                for frame in frames {
+                    link.send_text(frame).await;
+                }
+                if let Some(old) = self.next.replace(Pending { link, attempt }) {
+                    old.link.abort();
+                }
+                if self.dialect.ready_on_connect() {
+                    self.promote().await;
+                }
+                Ok(())
+            }
+            Err(error) if error_is_final(&error) => Err(error),
+            Err(error) => self.schedule_retry(error),
+        }
+    }
+
+    /// Makes the `next` link the current one.
+    async fn promote(&mut self) {
+        let Some(Pending { mut link, attempt }) = self.next.take() else { return };
+        link.ready = true;
+        if let Some(old) = self.current.take() {
+            old.close();
+            self.retiring.push(old);
+        }
+        link.enable_audio();
+        let (id, resumed) = (link.id, link.resumed);
+        info!(link = id, resumed, "link ready");
+        self.current = Some(link);
+        if id > 1 {
+            Counters::bump(&self.shared.counters.reconnects);
+            self.emit(RealtimeEvent::Reconnected { attempt: attempt.max(1), resumed }).await;
+        }
+    }
+
+    async fn on_command(&mut self, command: Command) -> Result<()> {
+        let frames = self.dialect.command(command)?;
+        if let Some(link) = &self.current {
+            for frame in frames {
+                if !link.send_text(frame).await {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_tick(&mut self) -> Result<()> {
+        let now = Instant::now();
+        let keepalive = self.dialect.keepalive();
+        self.retiring
+            .retain(|link| !link.writer_finished() || now.duration_since(link.opened_at) < CLOSE_GRACE);
+        while self.retiring.len() > 2 {
+            self.retiring.remove(0).abort();
+        }
+        for which in [Which::Current, Which::Next] {
+            let Some(link) = self.link_mut(which) else { continue };
+            if now.duration_since(link.last_seen) > keepalive.timeout {
+                let silent = now.duration_since(link.last_seen);
+                warn!(
+                    link = link.id,
+                    silent_ms = silent.as_millis() as u64,
+                    "no frame within the keepalive timeout"
+                );
+                let error = Error::Timeout { what: "keepalive", after: keepalive.timeout };
+                self.on_lost(which, error, false).await?;
+            } else {
+                link.ping();
+            }
+        }
+        if let Some(link) = &self.current
+            && self.backoff.attempts() > 0
+            && now.duration_since(link.opened_at) >= self.backoff.healthy_after()
+        {
+            self.backoff.reset();
+        }
+        Ok(())
+    }
+
+    fn link_mut(&mut self, which: Which) -> Option<&mut Link> {
+        match which {
+            Which::Current => self.current.as_mut(),
+            Which::Next => self.next.as_mut().map(|pending| &mut pending.link),
+        }
+    }
+
+    async fn emit(&self, event: RealtimeEvent) {
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => {}
+            sent = self.events.send(event) => if sent.is_ok() {
+                Counters::bump(&self.shared.counters.events);
+            },
+        }
+    }
+
+    async fn shutdown(&mut self, error: Option<Error>) {
+        if let Some(dialing) = self.dialing.take() {
+            dialing.task.abort();
+        }
+        let message = error.as_ref().map(ToString::to_string);
+        match &message {
+            Some(message) => warn!(error = %message, "session ended"),
+            None => info!("session closed"),
+        }
+        if let Some(error) = error {
+            *self.shared.failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
+        }
+        // The caller may not be reading any more; the last event must not block the shutdown.
+        let _ = self.events.try_send(RealtimeEvent::Closed { error: message });
+        self.cancel.cancel();
+        let links = self.current.take().into_iter().chain(self.next.take().map(|pending| pending.link));
+        for link in links.chain(self.retiring.drain(..)) {
+            link.finish(CLOSE_GRACE).await;
+        }
+    }
+}
+
+async fn recv(link: Option<&mut Link>) -> Option<Incoming> {
+    match link {
+        Some(link) => link.incoming.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn join(dialing: Option<&mut Dialing>) -> (Result<Link>, u32) {
+    match dialing {
+        Some(dialing) => {
+            let result = match (&mut dialing.task).await {
+                Ok(result) => result,
+                Err(join) => Err(Error::Connect { host: String::new(), message: join.to_string() }),
+            };
+            (result, dialing.attempt)
+        }
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
