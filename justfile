@@ -22,6 +22,13 @@ check:
     cargo clippy --workspace --all-targets --features voicebot/device -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 
+# The official Python SDKs against the simulator.
+sdk-check:
+    cargo build -p voicebot
+    python3 -m venv target/sdk-check-venv
+    target/sdk-check-venv/bin/pip install -q -r scripts/sdk-check/requirements.txt
+    target/sdk-check-venv/bin/python scripts/sdk-check/check_sdks.py target/debug/voicebot
+
 # Tests without any audio device.
 test-nodevice:
     cargo test --workspace

@@ -25,6 +25,9 @@ pub(crate) enum Command {
         /// Port to bind on 127.0.0.1; 0 picks a free one. The bound address is printed first.
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Scenario file (JSON, see fixtures/sim/); the built-in default scenario otherwise.
+        #[arg(long, value_name = "PATH")]
+        scenario: Option<PathBuf>,
     },
     /// Audio devices (needs the `device` feature).
     Devices {

@@ -36,7 +36,6 @@ enum Failure {
     /// Bad input or an unavailable feature: one line saying what is wrong and how to fix it, exit 2.
     Usage(String),
     /// Something went wrong while running, exit 1.
-    #[allow(dead_code, reason = "used once a subcommand can fail at run time")]
     Runtime(anyhow::Error),
 }
 
@@ -44,7 +43,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Demo => not_built("demo", "issue #6 (both assistants end to end)"),
         Command::Run(_) => not_built("run", "issue #6 (both assistants end to end)"),
-        Command::Sim { .. } => not_built("sim", "issue #3 (transport clients and simulator)"),
+        Command::Sim { port, scenario } => run_sim(port, scenario.as_deref()),
         Command::Devices { command: DevicesCommand::List } => devices_list(),
         Command::Config { command: ConfigCommand::Show } => {
             not_built("config show", "issue #6 (configuration and the CLI)")
@@ -64,6 +63,38 @@ fn devices_list() -> Result<(), Failure> {
          `cargo run -p voicebot --features device -- devices list` (needs libasound2-dev on Linux)"
             .to_owned(),
     ))
+}
+
+/// Runs the simulator until Ctrl-C, printing the bound address first, then the base URLs to export.
+fn run_sim(port: u16, scenario: Option<&std::path::Path>) -> Result<(), Failure> {
+    let scenario = match scenario {
+        Some(path) => {
+            voicebot_sim::Scenario::from_file(path).map_err(|err| Failure::Usage(err.to_string()))?
+        }
+        None => voicebot_sim::Scenario::default(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Failure::Runtime(anyhow::Error::new(err).context("cannot start the async runtime")))?;
+    runtime.block_on(async {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let sim = voicebot_sim::Sim::start_on(addr, scenario).await.map_err(|err| match err {
+            voicebot_sim::Error::Bind { .. } => {
+                Failure::Usage(format!("{err}; choose a free port, or `--port 0` to let the system pick one"))
+            }
+            other => Failure::Runtime(anyhow::Error::new(other)),
+        })?;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on http://{}", sim.addr());
+        let _ = writeln!(out, "OPENAI_BASE_URL={}", sim.openai_base_url());
+        let _ = writeln!(out, "GEMINI_BASE_URL={}", sim.gemini_base_url());
+        let _ = out.flush();
+        drop(out);
+        let stopped = tokio::signal::ctrl_c().await;
+        sim.shutdown().await;
+        stopped.map_err(|err| Failure::Runtime(anyhow::Error::new(err).context("cannot wait for Ctrl-C")))
+    })
 }
 
 fn not_built(what: &str, lands_with: &str) -> Result<(), Failure> {

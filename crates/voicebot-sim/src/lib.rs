@@ -2,17 +2,81 @@
 //!
 //! # Role
 //! In-process servers for all three APIs on one `127.0.0.1` port, at the real services' paths, driven by scenarios
-//! that are data under `fixtures/`. Tests get base URLs and a handle to inspect what was received and to inject
+//! that are data under `fixtures/sim/`. Tests get base URLs and a handle to inspect what was received and to inject
 //! faults (close codes, `goAway`, malformed frames, dropped connections, slow or failing HTTP answers).
 //! It records protocol violations (a GA `session.update` without `session.type`, audio before `setupComplete`,
 //! a tool response for an unknown call id, ...) so that a happy-path test can assert there were none.
-//! It is a product, not a test toy: `voicebot sim --port N` runs it standalone, and the official Python SDKs
-//! complete sessions against it.
+//! It is a product, not a test toy: `voicebot sim --port N` runs it standalone.
+//!
+//! # The three APIs
+//! - OpenAI Realtime GA, WebSocket `/v1/realtime?model=...`, `Authorization: Bearer <key>`. Sending
+//!   `OpenAI-Beta: realtime=v1` gets the `beta_api_shape_disabled` error and a close, as on the real service.
+//!   Server VAD, user items with scripted transcription, spoken responses with transcript deltas, the
+//!   function-call flow, barge-in, `response.cancel`, item create, delete, retrieve and truncate with the real errors.
+//! - Gemini Live, WebSocket `/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent`, key in
+//!   `x-goog-api-key` or `?key=`. Server frames are binary, as on the real service. A session whose setup declares
+//!   functions is a *main* (VAD, scripted transcription and tool calls); one without is a *reader* (speaks the text
+//!   it is given). Session resumption and `goAway` are modelled.
+//! - Responses, HTTP `POST /v1/responses`, plain JSON or SSE with `stream: true`.
+//!
+//! Transcriptions are sent only when the session asks for them (`inputAudioTranscription`,
+//! `outputAudioTranscription`, `audio.input.transcription`), as on the real services.
+//!
+//! A missing or invalid key (any key listed in [`Scenario::invalid_keys`], by default `invalid`) gets HTTP 401 with
+//! the service's JSON error body at the handshake. Every frame is decoded with `voicebot-protocol`.
+//!
+//! # Main types
+//! [`Sim`] starts a simulator and returns a [`SimHandle`]: base URLs, [`Frame`]s, [`Connection`]s,
+//! [`Violation`]s, `push`, `inject(`[`Fault`]`)`, `wait_*` helpers that never sleep, and `shutdown`.
+//! [`Scenario`] is the script, loaded from JSON with unknown fields refused.
+//!
+//! # Audio
+//! Input audio goes through an energy VAD (RMS in dBFS over 20 ms windows, threshold -45 dBFS, 60 ms of speech to
+//! start, 500 ms hangover to end; see [`VadConfig`]). Output audio is 24 kHz PCM16 in 80 ms chunks sent at 4x real
+//! time by default ([`AudioConfig`]): real speech from `espeak-ng --stdout` when it is on `PATH`, otherwise a clearly
+//! synthetic 120 Hz buzz, about 70 ms per character, peaking at -12 dBFS.
 //!
 //! # What it deliberately does not do
 //! It never talks to a real provider and never proxies. It shares wire types with the clients through
 //! `voicebot-protocol` but never imports the transport crate, so a bug in a client cannot hide behind the same
-//! bug in the simulator.
+//! bug in the simulator. It understands no language: transcripts and answers come from the scenario or are
+//! derived mechanically from the input. No TLS, no WebRTC, no ephemeral tokens. Scenario files are JSON only.
 //!
-//! # Status
-//! The servers land with the transport issue; today the crate holds only this contract.
+//! # Example
+//! ```no_run
+//! # async fn demo() -> voicebot_sim::Result<()> {
+//! use std::time::Duration;
+//! use voicebot_sim::{Api, Fault, Scenario, Sim};
+//!
+//! let sim = Sim::start(Scenario::from_file("fixtures/sim/handoff.json")?).await?;
+//! // OPENAI_BASE_URL=sim.openai_base_url(), GEMINI_BASE_URL=sim.gemini_base_url(); run the client...
+//! sim.inject(Fault::Close { api: Api::Gemini, code: 1011, reason: "Internal error encountered.".into(), after_ms: 0 })?;
+//! let connections = sim.wait_connections(2, Duration::from_secs(5)).await?;
+//! assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+//! # let _ = connections;
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod fault;
+mod gemini;
+mod handle;
+mod link;
+mod openai;
+mod record;
+mod responses;
+mod scenario;
+mod server;
+mod shared;
+mod speech;
+mod vad;
+
+pub use error::{Error, Result};
+pub use fault::Fault;
+pub use handle::{Sim, SimHandle};
+pub use record::{Api, AudioStats, CloseRecord, Connection, Direction, Frame, Marks, Violation};
+pub use scenario::{
+    AudioConfig, GeminiScript, OpenAiScript, OpenAiTurn, ResponsesScript, Scenario, TokensPerTurn,
+    ToolCallScript, Utterance, VadConfig,
+};

@@ -1,0 +1,425 @@
+//! Gemini Live sessions. A session whose setup declares functions is a *main*: the energy VAD finds each
+//! utterance in its 16 kHz input, and the scripted transcription, tool call and `turnComplete` follow.
+//! A session without functions is a *reader*: it speaks the text it is given as 24 kHz audio with output
+//! transcription. Both send `sessionResumptionUpdate` after each turn when the setup asks for resumption.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use voicebot_protocol::WireMessage;
+use voicebot_protocol::gemini::{
+    Blob, ClientMessage, Content, FunctionCall, GoAway, Part, RealtimeInput, Role, ServerContent,
+    ServerEvent, ServerMessage, SessionResumptionUpdate, Setup, SetupComplete, ToolCall, ToolResponse,
+    Transcription, pcm_mime_type,
+};
+
+use crate::fault::Fault;
+use crate::link::{Link, Meta, Out, Session, When};
+use crate::record::Api;
+use crate::scenario::Utterance;
+use crate::shared::Shared;
+use crate::speech::{self, OUTPUT_RATE_HZ, Spoken};
+use crate::vad::{Vad, VadEvent};
+
+/// The input rate Gemini expects.
+const INPUT_RATE_HZ: u32 = 16_000;
+/// The reason text of a 1007 close, as the real service words it.
+const INVALID_ARGUMENT: &str = "Request contains an invalid argument.";
+
+/// A session's state kept under a resumption handle.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Saved {
+    utterance: usize,
+    turns: u64,
+}
+
+/// One Gemini Live connection.
+#[derive(Debug)]
+pub(crate) struct GeminiSession {
+    shared: Arc<Shared>,
+    setup: Option<Box<Setup>>,
+    main: bool,
+    auto_vad: bool,
+    vad: Vad,
+    saved: Saved,
+    pending_calls: HashMap<String, String>,
+    awaiting: Option<Utterance>,
+    repeat_next_call: Option<bool>,
+    speaking_tag: u64,
+    next_tag: u64,
+    closing: bool,
+}
+
+impl GeminiSession {
+    pub(crate) fn new(shared: &Arc<Shared>) -> Self {
+        GeminiSession {
+            shared: shared.clone(),
+            setup: None,
+            main: false,
+            auto_vad: true,
+            vad: Vad::new(&shared.scenario.vad, INPUT_RATE_HZ, None),
+            saved: Saved::default(),
+            pending_calls: HashMap::new(),
+            awaiting: None,
+            repeat_next_call: None,
+            speaking_tag: 0,
+            next_tag: 0,
+            closing: false,
+        }
+    }
+
+    fn close(&mut self, link: &mut Link, code: u16, reason: &str) {
+        if !self.closing {
+            self.closing = true;
+            link.enqueue(Out::Close(code, reason.to_owned()), When::Next, Meta::default());
+        }
+    }
+
+    fn on_setup(&mut self, link: &mut Link, setup: Box<Setup>) {
+        let model = setup.model.clone();
+        link.shared.with_conn(link.conn, |conn| conn.model = Some(model));
+        self.main = setup.tools.iter().flatten().any(|tool| {
+            tool.function_declarations.as_ref().is_some_and(|declarations| !declarations.is_empty())
+        });
+        let detection =
+            setup.realtime_input_config.as_ref().and_then(|c| c.automatic_activity_detection.as_ref());
+        self.auto_vad = detection.and_then(|d| d.disabled) != Some(true);
+        if let Some(handle) = setup.session_resumption.as_ref().and_then(|r| r.handle.clone()) {
+            match self.shared.load_resumption(&handle) {
+                Some(saved) => {
+                    self.saved = saved;
+                    link.shared.with_conn(link.conn, |conn| conn.resumption_handle = Some(handle));
+                }
+                None => {
+                    link.violation(
+                        "unknown_resumption_handle",
+                        format!("no session has the handle {handle:?}"),
+                    );
+                    self.setup = Some(setup);
+                    self.close(link, 1008, "BidiGenerateContent session not found");
+                    return;
+                }
+            }
+        }
+        self.setup = Some(setup);
+        let delay = Duration::from_millis(self.shared.scenario.gemini.setup_complete_delay_ms);
+        let message =
+            ServerMessage { setup_complete: Some(SetupComplete::default()), ..ServerMessage::default() };
+        link.send_with(&event(message), When::Paced(delay), Meta { setup_complete: true, ..Meta::default() });
+    }
+
+    fn on_realtime_input(&mut self, link: &mut Link, input: RealtimeInput) {
+        if !link.setup_complete_sent {
+            link.violation("input_before_setup_complete", "realtimeInput sent before setupComplete arrived");
+        }
+        let fields = [
+            input.audio.is_some(),
+            input.video.is_some(),
+            input.text.is_some(),
+            input.activity_start.is_some(),
+            input.activity_end.is_some(),
+            input.audio_stream_end.is_some(),
+            input.media_chunks.is_some(),
+        ];
+        if fields.iter().filter(|set| **set).count() > 1 {
+            link.violation("realtime_input_multiple_fields", "realtimeInput must set exactly one field");
+        }
+        if (input.activity_start.is_some() || input.activity_end.is_some()) && self.auto_vad {
+            link.violation(
+                "activity_marker_with_auto_vad",
+                "activityStart/activityEnd sent while automatic activity detection is on",
+            );
+            self.close(link, 1007, INVALID_ARGUMENT);
+            return;
+        }
+        for blob in input.audio_blobs() {
+            self.on_audio(link, blob);
+        }
+        if let Some(text) = input.text {
+            if self.main {
+                self.utterance_done(link, false);
+            } else {
+                self.read(link, &text);
+            }
+        }
+        if input.activity_start.is_some() {
+            self.barge_in(link);
+        }
+        if input.activity_end.is_some() && self.main {
+            self.utterance_done(link, true);
+        }
+    }
+
+    fn on_audio(&mut self, link: &mut Link, blob: &Blob) {
+        if blob.sample_rate_hz() != Some(INPUT_RATE_HZ) {
+            link.violation("audio_rate_not_16k", format!("input audio mime type is {:?}", blob.mime_type));
+        }
+        let Ok(samples) = blob.decode_i16() else {
+            link.violation("undecodable_audio", "realtimeInput.audio is not base64 PCM16");
+            return;
+        };
+        let at = link.shared.now();
+        let count = samples.len() as u64;
+        link.shared.with_conn(link.conn, |conn| {
+            conn.audio.input_samples += count;
+            conn.audio.input_frames += 1;
+            conn.marks.first_input_audio_at.get_or_insert(at);
+        });
+        if !(self.main && self.auto_vad) {
+            return;
+        }
+        for vad_event in self.vad.push(&samples) {
+            match vad_event {
+                VadEvent::Start { .. } => self.barge_in(link),
+                VadEvent::End { .. } => self.utterance_done(link, true),
+            }
+        }
+    }
+
+    /// The user spoke over the model: drop what is still queued and say so.
+    fn barge_in(&mut self, link: &mut Link) {
+        if link.has_tag(self.speaking_tag) {
+            link.cancel_tag(self.speaking_tag);
+            let content = ServerContent { interrupted: Some(true), ..ServerContent::default() };
+            link.send(&content_event(content));
+            let done = ServerContent { turn_complete: Some(true), ..ServerContent::default() };
+            link.send_with(&content_event(done), When::Next, Meta { turn_complete: true, ..Meta::default() });
+        }
+    }
+
+    fn utterance_done(&mut self, link: &mut Link, heard: bool) {
+        let k = self.saved.utterance;
+        self.saved.utterance += 1;
+        let script = self.shared.scenario.gemini.utterances.get(k).cloned().unwrap_or_else(|| Utterance {
+            transcript: format!("Unscripted utterance number {}.", k + 1),
+            tool_call: None,
+            reply: None,
+        });
+        let transcribe = self.setup.as_ref().is_some_and(|setup| setup.input_audio_transcription.is_some());
+        if heard && transcribe {
+            let text = Transcription {
+                text: Some(script.transcript.clone()),
+                finished: Some(true),
+                ..Transcription::default()
+            };
+            link.send(&content_event(ServerContent {
+                input_transcription: Some(text),
+                ..ServerContent::default()
+            }));
+        }
+        let Some(tool) = script.tool_call.clone() else {
+            self.finish_turn(link, script.reply.as_deref());
+            return;
+        };
+        let id = self.shared.next_id("function-call");
+        let call = FunctionCall {
+            id: Some(id.clone()),
+            name: tool.name.clone(),
+            args: tool.args,
+            ..FunctionCall::default()
+        };
+        self.pending_calls.insert(id, tool.name);
+        let message = ServerMessage {
+            tool_call: Some(ToolCall { function_calls: vec![call.clone()] }),
+            ..ServerMessage::default()
+        };
+        link.send(&event(message.clone()));
+        match self.repeat_next_call.take() {
+            Some(true) => {
+                let part = Part { function_call: Some(call), ..Part::default() };
+                let turn = Content { parts: vec![part], role: Some(Role::Model) };
+                link.send(&content_event(ServerContent {
+                    model_turn: Some(turn),
+                    ..ServerContent::default()
+                }));
+            }
+            Some(false) => link.send(&event(message)),
+            None => {}
+        }
+        self.awaiting = Some(script);
+    }
+
+    fn on_tool_response(&mut self, link: &mut Link, response: ToolResponse) {
+        if response.function_responses.is_empty() {
+            link.violation("empty_tool_response", "toolResponse with no functionResponses");
+        }
+        for answer in response.function_responses {
+            let Some(id) = answer.id else {
+                link.violation(
+                    "tool_response_without_id",
+                    format!("functionResponse for {:?} has no id", answer.name),
+                );
+                continue;
+            };
+            if self.pending_calls.remove(&id).is_none() {
+                link.violation("tool_response_unknown_id", format!("no pending tool call has the id {id:?}"));
+            } else if answer.response.is_empty() {
+                link.violation(
+                    "empty_function_response",
+                    format!("functionResponse {id:?} has an empty response"),
+                );
+            }
+        }
+        if self.pending_calls.is_empty()
+            && let Some(script) = self.awaiting.take()
+        {
+            self.finish_turn(link, script.reply.as_deref());
+        }
+    }
+
+    fn read(&mut self, link: &mut Link, text: &str) {
+        self.barge_in(link);
+        self.finish_turn(link, Some(text));
+    }
+
+    /// Optional speech, then `generationComplete`, `turnComplete` and a resumption update.
+    fn finish_turn(&mut self, link: &mut Link, speech: Option<&str>) {
+        self.next_tag += 1;
+        let tag = self.next_tag;
+        self.speaking_tag = tag;
+        if let Some(text) = speech.filter(|text| !text.trim().is_empty()) {
+            self.speak(link, text, tag);
+        }
+        let generation = ServerContent { generation_complete: Some(true), ..ServerContent::default() };
+        link.send_with(&content_event(generation), When::Next, Meta { tag, ..Meta::default() });
+        let done = ServerContent { turn_complete: Some(true), ..ServerContent::default() };
+        link.send_with(
+            &content_event(done),
+            When::Next,
+            Meta { tag, turn_complete: true, ..Meta::default() },
+        );
+        self.saved.turns += 1;
+        if self.setup.as_ref().is_some_and(|setup| setup.session_resumption.is_some()) {
+            let handle = self.shared.next_id("handle");
+            self.shared.save_resumption(&handle, self.saved.clone());
+            let update = SessionResumptionUpdate {
+                new_handle: Some(handle),
+                resumable: Some(true),
+                ..SessionResumptionUpdate::default()
+            };
+            let message =
+                ServerMessage { session_resumption_update: Some(update), ..ServerMessage::default() };
+            link.send_with(&event(message), When::Next, Meta::default());
+        }
+    }
+
+    fn speak(&mut self, link: &mut Link, text: &str, tag: u64) {
+        let Spoken { chunks, pieces, gap } = speech::spoken(text, &self.shared.scenario.audio);
+        let transcribe = self.setup.as_ref().is_some_and(|setup| setup.output_audio_transcription.is_some());
+        for (samples, piece) in chunks.iter().zip(pieces) {
+            let blob = Blob::pcm(samples, OUTPUT_RATE_HZ);
+            debug_assert_eq!(blob.mime_type, pcm_mime_type(OUTPUT_RATE_HZ));
+            let turn = Content { parts: vec![Part::inline_data(blob)], role: Some(Role::Model) };
+            let meta = Meta { tag, audio_samples: samples.len() as u64, ..Meta::default() };
+            link.send_with(
+                &content_event(ServerContent { model_turn: Some(turn), ..ServerContent::default() }),
+                When::Paced(gap),
+                meta,
+            );
+            if transcribe && !piece.is_empty() {
+                let text = Transcription { text: Some(piece), ..Transcription::default() };
+                let content = ServerContent { output_transcription: Some(text), ..ServerContent::default() };
+                link.send_with(&content_event(content), When::Next, Meta { tag, ..Meta::default() });
+            }
+        }
+    }
+}
+
+impl Session for GeminiSession {
+    fn on_open(&mut self, _link: &mut Link) {}
+
+    fn on_text(&mut self, link: &mut Link, text: &str) {
+        if self.closing {
+            return;
+        }
+        let message = match ClientMessage::decode(text) {
+            Ok(ClientMessage::Unknown { kind, .. }) => {
+                link.violation("unknown_message", format!("unknown client message {kind:?}"));
+                self.close(link, 1007, INVALID_ARGUMENT);
+                return;
+            }
+            Ok(message) => message,
+            Err(err) => {
+                link.violation("undecodable_frame", err.to_string());
+                self.close(link, 1007, INVALID_ARGUMENT);
+                return;
+            }
+        };
+        if self.setup.is_none() && !matches!(message, ClientMessage::Setup(_)) {
+            link.violation(
+                "first_message_not_setup",
+                format!("first message is {:?}, not setup", message.kind()),
+            );
+            self.close(link, 1007, INVALID_ARGUMENT);
+            return;
+        }
+        match message {
+            ClientMessage::Setup(_) if self.setup.is_some() => {
+                link.violation("setup_repeated", "a second setup on the same connection");
+            }
+            ClientMessage::Setup(setup) => self.on_setup(link, setup),
+            ClientMessage::RealtimeInput(input) => self.on_realtime_input(link, input),
+            ClientMessage::ClientContent(content) => {
+                if !link.setup_complete_sent {
+                    link.violation(
+                        "input_before_setup_complete",
+                        "clientContent sent before setupComplete arrived",
+                    );
+                }
+                if content.turn_complete == Some(true) && !self.main {
+                    let text: Vec<&str> = content
+                        .turns
+                        .iter()
+                        .filter(|turn| turn.role.as_ref().is_none_or(|role| *role == Role::User))
+                        .flat_map(|turn| turn.parts.iter().filter_map(|part| part.text.as_deref()))
+                        .collect();
+                    self.read(link, &text.join(" "));
+                }
+            }
+            ClientMessage::ToolResponse(response) => self.on_tool_response(link, response),
+            _ => {}
+        }
+    }
+
+    fn on_fault(&mut self, link: &mut Link, fault: Fault) {
+        match fault {
+            Fault::GoAway { time_left_ms } => {
+                let time_left = Duration::from_millis(time_left_ms);
+                let go_away = GoAway { time_left: Some(format_duration(time_left)) };
+                link.send(&event(ServerMessage { go_away: Some(go_away), ..ServerMessage::default() }));
+                link.enqueue(Out::Close(1000, String::new()), When::After(time_left), Meta::default());
+            }
+            Fault::RepeatToolCall { in_server_content } => self.repeat_next_call = Some(in_server_content),
+            other => tracing::debug!(api = ?Api::Gemini, fault = ?other, "fault does not apply to gemini"),
+        }
+    }
+}
+
+fn event(message: ServerMessage) -> ServerEvent {
+    ServerEvent::from(message)
+}
+
+fn content_event(content: ServerContent) -> ServerEvent {
+    event(ServerMessage { server_content: Some(content), ..ServerMessage::default() })
+}
+
+/// A protobuf JSON duration: `50s`, `1.500s`.
+pub(crate) fn format_duration(duration: Duration) -> String {
+    match duration.subsec_millis() {
+        0 => format!("{}s", duration.as_secs()),
+        millis => format!("{}.{millis:03}s", duration.as_secs()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_written_like_protobuf_json() {
+        assert_eq!(format_duration(Duration::from_secs(50)), "50s");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1.500s");
+        assert_eq!(voicebot_protocol::gemini::parse_duration("1.500s"), Some(Duration::from_millis(1500)));
+    }
+}

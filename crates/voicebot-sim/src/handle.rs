@@ -1,0 +1,234 @@
+//! Starting the simulator, and the handle tests use to inspect it, drive it and wait on it without sleeping.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, timeout_at};
+use tokio_util::task::TaskTracker;
+
+use crate::error::{Error, Result};
+use crate::fault::Fault;
+use crate::record::{Api, Connection, Frame, Violation};
+use crate::scenario::Scenario;
+use crate::server;
+use crate::shared::{Command, Shared, State};
+
+/// Starts simulators.
+#[derive(Debug)]
+pub struct Sim;
+
+impl Sim {
+    /// Starts a simulator on `127.0.0.1` with a free port, on the current tokio runtime.
+    ///
+    /// # Errors
+    /// [`Error::Bind`] when no port can be bound.
+    pub async fn start(scenario: Scenario) -> Result<SimHandle> {
+        Sim::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), scenario).await
+    }
+
+    /// Starts a simulator on `addr` (port 0 picks a free one), on the current tokio runtime.
+    ///
+    /// # Errors
+    /// [`Error::Bind`] when `addr` cannot be bound.
+    pub async fn start_on(addr: SocketAddr, scenario: Scenario) -> Result<SimHandle> {
+        let listener = TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
+        let bound = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
+        let shared = Arc::new(Shared::new(scenario));
+        let tracker = TaskTracker::new();
+        let accept = tokio::spawn(server::serve(listener, shared.clone(), tracker.clone()));
+        tracing::info!(addr = %bound, scenario = %shared.scenario.name, "simulator listening");
+        Ok(SimHandle { shared, addr: bound, tracker, accept: Arc::new(Mutex::new(Some(accept))) })
+    }
+}
+
+/// A running simulator. Cheap to clone; every clone sees the same simulator.
+///
+/// The simulator runs until [`SimHandle::shutdown`] is called. Dropping handles does not stop it (call
+/// `shutdown` at the end of a test, or let the runtime end).
+#[derive(Debug, Clone)]
+pub struct SimHandle {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    tracker: TaskTracker,
+    accept: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl SimHandle {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The value for `OPENAI_BASE_URL`: `http://127.0.0.1:PORT/v1`.
+    pub fn openai_base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// The value for `GEMINI_BASE_URL`: `http://127.0.0.1:PORT`.
+    pub fn gemini_base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The scenario the simulator plays.
+    pub fn scenario(&self) -> &Scenario {
+        &self.shared.scenario
+    }
+
+    /// Every frame received and sent so far (at most `Scenario::max_frames`, oldest dropped first).
+    pub fn frames(&self) -> Vec<Frame> {
+        self.shared.lock().frames.iter().cloned().collect()
+    }
+
+    /// Every connection so far, refused ones (401) included, in order of arrival.
+    pub fn connections(&self) -> Vec<Connection> {
+        self.shared.lock().connections.clone()
+    }
+
+    /// One connection by id.
+    pub fn connection(&self, id: u64) -> Option<Connection> {
+        self.shared.lock().connections.iter().find(|conn| conn.id == id).cloned()
+    }
+
+    /// Every protocol violation recorded so far.
+    pub fn violations(&self) -> Vec<Violation> {
+        self.shared.lock().violations.clone()
+    }
+
+    /// Sends `server_frame_json` as it is on connection `conn_id` (binary for Gemini, text for OpenAI).
+    ///
+    /// # Errors
+    /// [`Error::NoConnection`] when the connection is not open, [`Error::Busy`] when its queue is full.
+    pub fn push(&self, conn_id: u64, server_frame_json: impl Into<String>) -> Result<()> {
+        let sender = self.shared.sender(conn_id).ok_or(Error::NoConnection(conn_id))?;
+        sender.try_send(Command::Push(server_frame_json.into())).map_err(|_| Error::Busy(conn_id))
+    }
+
+    /// Injects a fault: on the newest open connection of its API, else on the next one; Responses faults
+    /// apply to the next requests.
+    ///
+    /// # Errors
+    /// [`Error::Busy`] when the target connection's queue is full.
+    pub fn inject(&self, fault: Fault) -> Result<()> {
+        match self.shared.inject(fault) {
+            Some((id, sender, fault)) => sender.try_send(Command::Fault(fault)).map_err(|_| Error::Busy(id)),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until at least `n` connections were seen (refused ones included), then returns them all.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] after `within`.
+    pub async fn wait_connections(&self, n: usize, within: Duration) -> Result<Vec<Connection>> {
+        self.wait_for(&format!("{n} connections"), within, |state| {
+            (state.connections.len() >= n).then(|| state.connections.clone())
+        })
+        .await
+    }
+
+    /// Waits until connection `id` has ended, then returns its record.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] after `within`.
+    pub async fn wait_closed(&self, id: u64, within: Duration) -> Result<Connection> {
+        self.wait_for(&format!("connection {id} to close"), within, |state| {
+            state.connections.iter().find(|conn| conn.id == id && conn.is_closed()).cloned()
+        })
+        .await
+    }
+
+    /// Waits for the first recorded frame matching `predicate` (frames already recorded count).
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] after `within`.
+    pub async fn wait_frame(&self, within: Duration, predicate: impl Fn(&Frame) -> bool) -> Result<Frame> {
+        self.wait_for("a matching frame", within, |state| state.frames.iter().find(|f| predicate(f)).cloned())
+            .await
+    }
+
+    /// Waits until `n` frames match `predicate`, then returns them.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] after `within`.
+    pub async fn wait_frames(
+        &self,
+        n: usize,
+        within: Duration,
+        predicate: impl Fn(&Frame) -> bool,
+    ) -> Result<Vec<Frame>> {
+        self.wait_for(&format!("{n} matching frames"), within, |state| {
+            let found: Vec<Frame> = state.frames.iter().filter(|f| predicate(f)).cloned().collect();
+            (found.len() >= n).then_some(found)
+        })
+        .await
+    }
+
+    /// Waits until at least `n` violations were recorded, then returns them all.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] after `within`.
+    pub async fn wait_violations(&self, n: usize, within: Duration) -> Result<Vec<Violation>> {
+        self.wait_for(&format!("{n} violations"), within, |state| {
+            (state.violations.len() >= n).then(|| state.violations.clone())
+        })
+        .await
+    }
+
+    /// Waits until `n` turns were completed on connection `id` (Gemini `turnComplete` or OpenAI
+    /// `response.done` sent), then returns the connection.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] after `within`.
+    pub async fn wait_turns(&self, id: u64, n: usize, within: Duration) -> Result<Connection> {
+        self.wait_for(&format!("{n} turns on connection {id}"), within, |state| {
+            state.connections.iter().find(|c| c.id == id && c.marks.turn_complete_at.len() >= n).cloned()
+        })
+        .await
+    }
+
+    /// The newest open connection of `api`, if any.
+    pub fn latest_open(&self, api: Api) -> Option<Connection> {
+        self.shared
+            .lock()
+            .connections
+            .iter()
+            .rev()
+            .find(|c| c.api == api && c.status == 101 && !c.is_closed())
+            .cloned()
+    }
+
+    async fn wait_for<T>(
+        &self,
+        what: &str,
+        within: Duration,
+        mut check: impl FnMut(&State) -> Option<T>,
+    ) -> Result<T> {
+        let deadline = Instant::now() + within;
+        let mut changes = self.shared.subscribe();
+        loop {
+            if let Some(found) = check(&self.shared.lock()) {
+                return Ok(found);
+            }
+            match timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => {
+                    return Err(Error::Timeout { what: what.to_owned(), waited: within });
+                }
+            }
+        }
+    }
+
+    /// Stops accepting, closes every WebSocket with 1001, and waits for all tasks to end.
+    pub async fn shutdown(&self) {
+        self.shared.cancel.cancel();
+        let accept = self.accept.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(accept) = accept {
+            let _ = accept.await;
+        }
+        self.tracker.close();
+        self.tracker.wait().await;
+    }
+}

@@ -1,0 +1,351 @@
+//! Building OpenAI Realtime responses: the default session, config merging, transcription events, spoken
+//! responses with transcript deltas, function-call responses, cancellation and growing usage.
+
+use std::sync::Arc;
+
+use voicebot_protocol::openai::{
+    ContentKind, ContentPart, ConversationItemInputAudioTranscriptionCompleted,
+    ConversationItemInputAudioTranscriptionDelta, FunctionCall, InputTokenDetails, Item, ItemStatus, Message,
+    Modality, OutputTokenDetails, Response, ResponseContentPartAdded, ResponseContentPartDone,
+    ResponseCreated, ResponseDone, ResponseFunctionCallArgumentsDelta, ResponseFunctionCallArgumentsDone,
+    ResponseOutputAudioDelta, ResponseOutputAudioDone, ResponseOutputAudioTranscriptDelta,
+    ResponseOutputAudioTranscriptDone, ResponseOutputItemAdded, ResponseOutputItemDone, ResponseStatus, Role,
+    ServerEvent, StatusDetails, StatusReason, TranscriptionTokenUsage, TranscriptionUsage, Usage,
+};
+
+use super::{Active, OpenAiSession};
+use crate::link::{Link, Meta, When};
+use crate::scenario::{OpenAiTurn, Scenario};
+use crate::shared::Shared;
+use crate::speech::{self, Spoken};
+
+/// The script of user turn `k`, or an unscripted one.
+pub(super) fn turn(scenario: &Scenario, k: usize) -> OpenAiTurn {
+    scenario.openai.turns.get(k).cloned().unwrap_or_else(|| OpenAiTurn {
+        transcript: format!("Unscripted user turn number {}.", k + 1),
+        function_call: None,
+        reply: format!("This is unscripted reply number {}.", k + 1),
+    })
+}
+
+/// Sends the input transcription of a user item: one delta, then `completed` with token usage.
+pub(super) fn send_transcription(link: &mut Link, shared: &Arc<Shared>, item_id: &str, transcript: &str) {
+    let delta = ConversationItemInputAudioTranscriptionDelta {
+        event_id: shared.next_id("event"),
+        item_id: item_id.to_owned(),
+        content_index: Some(0),
+        delta: Some(transcript.to_owned()),
+        logprobs: None,
+    };
+    link.send(&ServerEvent::from(delta));
+    let tokens = transcript.split_whitespace().count() as u64 + 1;
+    let completed = ConversationItemInputAudioTranscriptionCompleted {
+        event_id: shared.next_id("event"),
+        item_id: item_id.to_owned(),
+        content_index: 0,
+        transcript: transcript.to_owned(),
+        usage: Some(TranscriptionUsage::Tokens(TranscriptionTokenUsage {
+            input_tokens: tokens * 4,
+            output_tokens: tokens,
+            total_tokens: tokens * 5,
+            input_token_details: None,
+        })),
+        ..ConversationItemInputAudioTranscriptionCompleted::default()
+    };
+    link.send(&ServerEvent::from(completed));
+}
+
+impl OpenAiSession {
+    fn latency(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.shared.scenario.openai.response_latency_ms)
+    }
+
+    fn usage(&self) -> Usage {
+        let per_turn = self.shared.scenario.openai.tokens_per_turn;
+        let input = per_turn.input * self.responses;
+        let output = per_turn.output;
+        Usage {
+            total_tokens: Some(input + output),
+            input_tokens: Some(input),
+            output_tokens: Some(output),
+            input_token_details: Some(InputTokenDetails {
+                text_tokens: Some(input / 3),
+                audio_tokens: Some(input - input / 3),
+                image_tokens: Some(0),
+                cached_tokens: Some(0),
+                cached_tokens_details: None,
+            }),
+            output_token_details: Some(OutputTokenDetails {
+                text_tokens: Some(output / 4),
+                audio_tokens: Some(output - output / 4),
+            }),
+        }
+    }
+
+    fn response(
+        &self,
+        id: &str,
+        status: ResponseStatus,
+        output: Vec<Item>,
+        usage: Option<Usage>,
+    ) -> Response {
+        Response {
+            id: Some(id.to_owned()),
+            object: Some("realtime.response".to_owned()),
+            status: Some(status),
+            output: Some(output),
+            usage,
+            conversation_id: Some("conv_sim".to_owned()),
+            output_modalities: Some(vec![Modality::Audio]),
+            ..Response::default()
+        }
+    }
+
+    /// Starts the response to the latest user turn: its function call if it has one not yet made, otherwise
+    /// its spoken reply.
+    pub(super) fn start_response(&mut self, link: &mut Link) {
+        let k = self.committed_turns.saturating_sub(1);
+        let script = turn(&self.shared.scenario, k);
+        self.responses += 1;
+        self.next_tag += 1;
+        let tag = self.next_tag;
+        let id = self.shared.next_id("resp");
+        let created = ResponseCreated {
+            event_id: self.event_id(),
+            response: self.response(&id, ResponseStatus::InProgress, Vec::new(), None),
+        };
+        link.send_with(&ServerEvent::from(created), When::Next, Meta { tag, ..Meta::default() });
+        let output = match script.function_call {
+            Some(call) if self.calls_made.insert(k) => {
+                let arguments = serde_json::Value::Object(call.args).to_string();
+                self.function_call(link, &id, tag, &call.name, &arguments)
+            }
+            _ => self.spoken(link, &id, tag, &script.reply),
+        };
+        let usage = Some(self.usage());
+        let spoken = matches!(output, Item::Message(_));
+        let done = ResponseDone {
+            event_id: self.event_id(),
+            response: self.response(&id, ResponseStatus::Completed, vec![output.clone()], usage),
+        };
+        link.send_with(
+            &ServerEvent::from(done),
+            When::Next,
+            Meta { tag, turn_complete: spoken, ..Meta::default() },
+        );
+        self.active = Some(Active { id, tag, output: vec![output] });
+    }
+
+    fn function_call(
+        &mut self,
+        link: &mut Link,
+        response_id: &str,
+        tag: u64,
+        name: &str,
+        arguments: &str,
+    ) -> Item {
+        let item_id = self.shared.next_id("item");
+        let call_id = self.shared.next_id("call");
+        let meta = Meta { tag, ..Meta::default() };
+        let mut call = FunctionCall {
+            id: Some(item_id.clone()),
+            object: Some("realtime.item".to_owned()),
+            status: Some(ItemStatus::InProgress),
+            call_id: Some(call_id.clone()),
+            name: name.to_owned(),
+            arguments: String::new(),
+        };
+        let added = ResponseOutputItemAdded {
+            event_id: self.event_id(),
+            response_id: response_id.to_owned(),
+            output_index: 0,
+            item: Item::FunctionCall(call.clone()),
+        };
+        link.send_with(&ServerEvent::from(added), When::Paced(self.latency()), meta.clone());
+        let split =
+            arguments.char_indices().nth(arguments.chars().count() / 2).map_or(arguments.len(), |(i, _)| i);
+        for delta in [&arguments[..split], &arguments[split..]] {
+            let delta = ResponseFunctionCallArgumentsDelta {
+                event_id: self.event_id(),
+                response_id: response_id.to_owned(),
+                item_id: item_id.clone(),
+                output_index: 0,
+                call_id: call_id.clone(),
+                delta: delta.to_owned(),
+            };
+            link.send_with(&ServerEvent::from(delta), When::Next, meta.clone());
+        }
+        let done = ResponseFunctionCallArgumentsDone {
+            event_id: self.event_id(),
+            response_id: response_id.to_owned(),
+            item_id: item_id.clone(),
+            output_index: 0,
+            call_id,
+            name: name.to_owned(),
+            arguments: arguments.to_owned(),
+        };
+        link.send_with(&ServerEvent::from(done), When::Next, meta.clone());
+        call.status = Some(ItemStatus::Completed);
+        call.arguments = arguments.to_owned();
+        let item = Item::FunctionCall(call);
+        let done = ResponseOutputItemDone {
+            event_id: self.event_id(),
+            response_id: response_id.to_owned(),
+            output_index: 0,
+            item: item.clone(),
+        };
+        link.send_with(&ServerEvent::from(done), When::Next, meta);
+        let previous = self.items.last().map(|rec| rec.id.clone());
+        self.add_item_tagged(link, item.clone(), previous, false, tag);
+        item
+    }
+
+    fn spoken(&mut self, link: &mut Link, response_id: &str, tag: u64, text: &str) -> Item {
+        let item_id = self.shared.next_id("item");
+        let meta = Meta { tag, ..Meta::default() };
+        let mut message = Message {
+            id: Some(item_id.clone()),
+            object: Some("realtime.item".to_owned()),
+            status: Some(ItemStatus::InProgress),
+            role: Role::Assistant,
+            content: Vec::new(),
+        };
+        let added = ResponseOutputItemAdded {
+            event_id: self.event_id(),
+            response_id: response_id.to_owned(),
+            output_index: 0,
+            item: Item::Message(message.clone()),
+        };
+        link.send_with(&ServerEvent::from(added), When::Paced(self.latency()), meta.clone());
+        let part = |transcript: &str| ContentPart {
+            transcript: Some(transcript.to_owned()),
+            ..ContentPart::empty(ContentKind::Audio)
+        };
+        let part_added = ResponseContentPartAdded {
+            event_id: self.event_id(),
+            response_id: response_id.to_owned(),
+            item_id: item_id.clone(),
+            output_index: 0,
+            content_index: 0,
+            part: part(""),
+        };
+        link.send_with(&ServerEvent::from(part_added), When::Next, meta.clone());
+        let Spoken { chunks, pieces, gap } = speech::spoken(text, &self.shared.scenario.audio);
+        for (samples, piece) in chunks.iter().zip(pieces) {
+            let delta = ResponseOutputAudioDelta {
+                event_id: self.event_id(),
+                response_id: response_id.to_owned(),
+                item_id: item_id.clone(),
+                output_index: 0,
+                content_index: 0,
+                delta: voicebot_protocol::pcm::encode_i16(samples),
+            };
+            let audio_meta = Meta {
+                tag,
+                audio_samples: samples.len() as u64,
+                audio_item: Some(item_id.clone()),
+                ..Meta::default()
+            };
+            link.send_with(&ServerEvent::from(delta), When::Paced(gap), audio_meta);
+            if !piece.is_empty() {
+                let delta = ResponseOutputAudioTranscriptDelta {
+                    event_id: self.event_id(),
+                    response_id: response_id.to_owned(),
+                    item_id: item_id.clone(),
+                    output_index: 0,
+                    content_index: 0,
+                    delta: piece,
+                };
+                link.send_with(&ServerEvent::from(delta), When::Next, meta.clone());
+            }
+        }
+        let audio_done = ResponseOutputAudioDone {
+            event_id: self.event_id(),
+            response_id: response_id.to_owned(),
+            item_id: item_id.clone(),
+            output_index: 0,
+            content_index: 0,
+        };
+        link.send_with(&ServerEvent::from(audio_done), When::Next, meta.clone());
+        let transcript_done = ResponseOutputAudioTranscriptDone {
+            event_id: self.event_id(),
+            response_id: response_id.to_owned(),
+            item_id: item_id.clone(),
+            output_index: 0,
+            content_index: 0,
+            transcript: text.to_owned(),
+        };
+        link.send_with(&ServerEvent::from(transcript_done), When::Next, meta.clone());
+        let part_done = ResponseContentPartDone {
+            event_id: self.event_id(),
+            response_id: response_id.to_owned(),
+            item_id: item_id.clone(),
+            output_index: 0,
+            content_index: 0,
+            part: part(text),
+        };
+        link.send_with(&ServerEvent::from(part_done), When::Next, meta.clone());
+        message.status = Some(ItemStatus::Completed);
+        message.content = vec![ContentPart {
+            transcript: Some(text.to_owned()),
+            ..ContentPart::empty(ContentKind::OutputAudio)
+        }];
+        let item = Item::Message(message);
+        let done = ResponseOutputItemDone {
+            event_id: self.event_id(),
+            response_id: response_id.to_owned(),
+            output_index: 0,
+            item: item.clone(),
+        };
+        link.send_with(&ServerEvent::from(done), When::Next, meta);
+        let previous = self.items.last().map(|rec| rec.id.clone());
+        self.add_item_tagged(link, item.clone(), previous, true, tag);
+        item
+    }
+
+    fn add_item_tagged(
+        &mut self,
+        link: &mut Link,
+        item: Item,
+        previous: Option<String>,
+        assistant_audio: bool,
+        tag: u64,
+    ) {
+        use voicebot_protocol::openai::{ConversationItemAdded, ConversationItemDone};
+        let id = item.id().map(str::to_owned).unwrap_or_default();
+        let meta = Meta { tag, ..Meta::default() };
+        let added = ConversationItemAdded {
+            event_id: self.event_id(),
+            previous_item_id: previous.clone(),
+            item: item.clone(),
+        };
+        link.send_with(&ServerEvent::from(added), When::Next, meta.clone());
+        let done = ConversationItemDone {
+            event_id: self.event_id(),
+            previous_item_id: previous,
+            item: item.clone(),
+        };
+        link.send_with(&ServerEvent::from(done), When::Next, meta);
+        self.items.push(super::ItemRec { id, item, assistant_audio });
+    }
+
+    /// Cancels the active response: what is still queued is dropped and `response.done` says `cancelled`.
+    pub(super) fn cancel(&mut self, link: &mut Link, reason: StatusReason) {
+        let Some(active) = self.active.take() else { return };
+        link.cancel_tag(active.tag);
+        let output: Vec<Item> = active
+            .output
+            .into_iter()
+            .map(|mut item| {
+                if let Item::Message(message) = &mut item {
+                    message.status = Some(ItemStatus::Incomplete);
+                }
+                item
+            })
+            .collect();
+        let mut response = self.response(&active.id, ResponseStatus::Cancelled, output, Some(self.usage()));
+        response.status_details =
+            Some(StatusDetails { kind: Some(ResponseStatus::Cancelled), reason: Some(reason), error: None });
+        link.send(&ServerEvent::from(ResponseDone { event_id: self.event_id(), response }));
+    }
+}
