@@ -33,6 +33,8 @@ struct ItemRec {
     id: String,
     item: Item,
     assistant_audio: bool,
+    /// Where a `conversation.item.truncate` cut the item's audio, if one did.
+    truncated_ms: Option<u64>,
 }
 
 /// The response in flight.
@@ -188,7 +190,7 @@ impl OpenAiSession {
             previous_item_id: previous,
             item: item.clone(),
         }));
-        self.items.push(ItemRec { id, item, assistant_audio });
+        self.items.push(ItemRec { id, item, assistant_audio, truncated_ms: None });
     }
 
     fn on_response_create(&mut self, link: &mut Link, client_event: Option<&str>) {

@@ -4,7 +4,18 @@
 //! `session.update` built with `voicebot-protocol`, so it always carries `session.type: "realtime"`.
 //! Beta event names from old gateways decode as their GA equivalents. A beta dialect can be chosen for gateways
 //! that still need the beta header and session shape.
+//!
+//! # Reconnects and tool results
+//! A new OpenAI connection is a new, empty conversation, so the transport reports
+//! [`RealtimeEvent::Reconnected`](crate::RealtimeEvent::Reconnected) with `resumed: false` and the caller re-seeds
+//! context. Tool results are not left to the caller: a call stays open from its
+//! [`RealtimeEvent::ToolCall`](crate::RealtimeEvent::ToolCall) until the response that reads its result has
+//! finished. A result given after a reconnect is sent with the `function_call` item re-created first (the new
+//! conversation has never seen the call), and a result given before a reconnect whose answer had not finished is
+//! sent again on the new connection, followed by `response.create`. So a tool result is never lost and never
+//! refused as an unknown call, and an answer that was already given is not asked for twice.
 
+mod calls;
 mod dialect;
 mod session;
 

@@ -81,7 +81,7 @@ impl OpenAiSession {
 
     pub(super) fn on_truncate(&mut self, link: &mut Link, truncate: &ConversationItemTruncate) {
         let client_event = truncate.event_id.as_deref();
-        let Some(rec) = self.items.iter().find(|rec| rec.id == truncate.item_id) else {
+        let Some(index) = self.items.iter().position(|rec| rec.id == truncate.item_id) else {
             link.violation(
                 "truncate_unknown_item",
                 format!("truncate of unknown item {:?}", truncate.item_id),
@@ -95,6 +95,7 @@ impl OpenAiSession {
             );
             return;
         };
+        let rec = &self.items[index];
         if !rec.assistant_audio || truncate.content_index != 0 {
             link.violation(
                 "truncate_not_audio",
@@ -109,7 +110,9 @@ impl OpenAiSession {
             );
             return;
         }
+        // The item is as long as the audio sent, or as an earlier truncate left it.
         let sent_ms = link.sent_audio_samples(&truncate.item_id) / SAMPLES_PER_MS;
+        let sent_ms = rec.truncated_ms.map_or(sent_ms, |cut| cut.min(sent_ms));
         if truncate.audio_end_ms > sent_ms {
             link.violation(
                 "truncate_beyond_audio",
@@ -120,6 +123,7 @@ impl OpenAiSession {
             self.error(link, None, message, None, client_event);
             return;
         }
+        self.items[index].truncated_ms = Some(truncate.audio_end_ms);
         let truncated = ConversationItemTruncated {
             event_id: self.event_id(),
             item_id: truncate.item_id.clone(),

@@ -102,10 +102,16 @@ impl OpenAiSession {
     }
 
     /// Starts the response to the latest user turn: its function call if it has one not yet made, otherwise
-    /// its spoken reply.
+    /// its spoken reply. A conversation that ends with a function output gets the spoken reply: the model
+    /// answers with the result it was given (on a new connection too, where the client re-created the call).
     pub(super) fn start_response(&mut self, link: &mut Link) {
         let k = self.committed_turns.saturating_sub(1);
         let script = turn(&self.shared.scenario, k);
+        let answers_output =
+            self.items.last().is_some_and(|rec| matches!(rec.item, Item::FunctionCallOutput(_)));
+        if answers_output {
+            self.calls_made.insert(k);
+        }
         self.responses += 1;
         self.next_tag += 1;
         let tag = self.next_tag;
@@ -326,7 +332,7 @@ impl OpenAiSession {
             item: item.clone(),
         };
         link.send_with(&ServerEvent::from(done), When::Next, meta);
-        self.items.push(super::ItemRec { id, item, assistant_audio });
+        self.items.push(super::ItemRec { id, item, assistant_audio, truncated_ms: None });
     }
 
     /// Cancels the active response: what is still queued is dropped and `response.done` says `cancelled`.

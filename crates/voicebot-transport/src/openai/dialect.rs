@@ -12,6 +12,7 @@ use voicebot_protocol::openai::{
 use voicebot_protocol::pcm;
 
 use super::OpenAiDialect;
+use super::calls::OpenCalls;
 use super::session::{beta_update, ga_update};
 use crate::config::{Provider, SessionConfig};
 use crate::endpoint::OpenAiEndpoint;
@@ -42,6 +43,8 @@ pub(crate) struct OpenAiWire {
     /// Tool call ids already surfaced.
     calls: HashSet<String>,
     call_order: VecDeque<String>,
+    /// Calls whose answer has not been given yet, kept across connections.
+    open_calls: OpenCalls,
 }
 
 impl OpenAiWire {
@@ -59,6 +62,7 @@ impl OpenAiWire {
             received: VecDeque::new(),
             calls: HashSet::new(),
             call_order: VecDeque::new(),
+            open_calls: OpenCalls::default(),
         }
     }
 
@@ -72,6 +76,12 @@ impl OpenAiWire {
             self.received.pop_front();
         }
         self.received.push_back((item_id.to_owned(), samples));
+    }
+
+    fn truncated(&mut self, item_id: &str, end_ms: u64) {
+        if let Some((_, total)) = self.received.iter_mut().find(|(id, _)| id == item_id) {
+            *total = (*total).min(end_ms * SAMPLES_PER_MS);
+        }
     }
 
     fn received_ms(&self, item_id: &str) -> u64 {
@@ -91,6 +101,7 @@ impl OpenAiWire {
         }
         self.calls.insert(call_id.clone());
         self.call_order.push_back(call_id.clone());
+        self.open_calls.surfaced(&call_id, &name, arguments);
         let arguments = if arguments.trim().is_empty() {
             Value::Object(Map::new())
         } else {
@@ -132,7 +143,10 @@ impl OpenAiWire {
                     is_final: true,
                 });
             }
+            ServerEvent::ConversationItemAdded(event) => self.open_calls.item_added(&event.item),
+            ServerEvent::ConversationItemDone(event) => self.open_calls.item_added(&event.item),
             ServerEvent::ResponseCreated(event) => {
+                self.open_calls.response_created(event.response.id.as_deref());
                 emit(RealtimeEvent::ResponseStarted { response_id: event.response.id })
             }
             ServerEvent::ResponseOutputAudioDelta(event) => match event.pcm() {
@@ -177,6 +191,7 @@ impl OpenAiWire {
             }
             ServerEvent::ResponseDone(event) => {
                 let response = event.response;
+                self.open_calls.response_done(response.id.as_deref());
                 if let Some(usage) = &response.usage {
                     emit(RealtimeEvent::Usage(Usage {
                         input_tokens: usage.input_tokens.unwrap_or(0),
@@ -261,13 +276,18 @@ impl Dialect for OpenAiWire {
     }
 
     fn handshake(&mut self, config: &SessionConfig) -> Result<(Vec<String>, bool)> {
-        // A new OpenAI connection is always a new conversation: nothing resumes.
+        // A new OpenAI connection is always a new conversation: nothing resumes, but tool results whose
+        // answer was not given yet are carried into it.
         self.received.clear();
         let update = match self.dialect {
             OpenAiDialect::Ga => ga_update(config)?,
             OpenAiDialect::Beta => beta_update(config),
         };
-        Ok((vec![update], false))
+        let mut frames = vec![update];
+        for event in self.open_calls.new_conversation() {
+            frames.push(event.encode()?);
+        }
+        Ok((frames, false))
     }
 
     fn ready_on_connect(&self) -> bool {
@@ -283,10 +303,9 @@ impl Dialect for OpenAiWire {
             Command::Text(text) => {
                 vec![ClientEvent::create_item(Item::user_text(text)), ClientEvent::create_response()]
             }
-            Command::ToolResult { call_id, output, .. } => vec![
-                ClientEvent::create_item(Item::function_call_output(call_id, output_text(output))),
-                ClientEvent::create_response(),
-            ],
+            Command::ToolResult { call_id, name, output } => {
+                self.open_calls.result(&call_id, &name, output_text(output))
+            }
             Command::CancelResponse => vec![ClientEvent::cancel_response()],
             Command::Truncate { item_id, played } => {
                 let played_ms = u64::try_from(played.as_millis()).unwrap_or(u64::MAX);
@@ -295,6 +314,8 @@ impl Dialect for OpenAiWire {
                     debug!(item_id = %item_id, "nothing played, truncate skipped");
                     Vec::new()
                 } else {
+                    // The item is now this long: a later truncate is clamped to it.
+                    self.truncated(&item_id, end_ms);
                     vec![ClientEvent::truncate(item_id, end_ms)]
                 }
             }
@@ -388,5 +409,28 @@ mod tests {
             &frames(&mut wire, expired)[..],
             [Action::Event(RealtimeEvent::SessionExpired { .. })]
         ));
+    }
+
+    #[test]
+    fn log_records_that_could_hold_the_handshake_are_compiled_out() {
+        // tungstenite logs the raw upgrade request, with the `authorization` header, at trace through `log`.
+        assert!(log::STATIC_MAX_LEVEL <= log::LevelFilter::Debug);
+    }
+
+    #[test]
+    fn a_truncated_item_is_as_long_as_the_truncate_left_it() {
+        let mut wire = wire();
+        let delta = pcm::encode_i16(&[0; 4800]); // 200 ms
+        let frame = format!(
+            r#"{{"type":"response.output_audio.delta","event_id":"e","response_id":"r","item_id":"item_1",
+                "output_index":0,"content_index":0,"delta":"{delta}"}}"#
+        );
+        frames(&mut wire, &frame);
+        let truncate = |wire: &mut OpenAiWire, ms| {
+            wire.command(Command::Truncate { item_id: "item_1".into(), played: Duration::from_millis(ms) })
+                .unwrap()
+        };
+        assert!(truncate(&mut wire, 50)[0].contains(r#""audio_end_ms":50"#));
+        assert!(truncate(&mut wire, 150)[0].contains(r#""audio_end_ms":50"#), "clamped to the cut");
     }
 }

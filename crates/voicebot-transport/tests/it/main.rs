@@ -8,4 +8,6 @@ mod machinery;
 mod openai;
 mod responses;
 mod responses_server;
+mod sim_openai;
+mod sim_responses;
 mod support;
