@@ -1,7 +1,10 @@
 //! Gemini Live sessions. A session whose setup declares functions is a *main*: the energy VAD finds each
 //! utterance in its 16 kHz input, and the scripted transcription, tool call and `turnComplete` follow.
 //! A session without functions is a *reader*: it speaks the text it is given as 24 kHz audio with output
-//! transcription. Both send `sessionResumptionUpdate` after each turn when the setup asks for resumption.
+//! transcription. Both send `sessionResumptionUpdate` after each turn, and a main also right before each tool
+//! call (its snapshot includes the pending call), when the setup asks for resumption. With
+//! `sessionResumption.transparent` each update carries `lastConsumedClientMessageIndex`: the index of the last
+//! client message the snapshot includes, counting this connection's messages after `setup` from 0.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,9 +12,8 @@ use std::time::Duration;
 
 use voicebot_protocol::WireMessage;
 use voicebot_protocol::gemini::{
-    Blob, ClientMessage, Content, FunctionCall, GoAway, Part, RealtimeInput, Role, ServerContent,
-    ServerEvent, ServerMessage, SessionResumptionUpdate, Setup, SetupComplete, ToolCall, ToolResponse,
-    Transcription, pcm_mime_type,
+    Blob, ClientMessage, GoAway, RealtimeInput, Role, ServerContent, ServerEvent, ServerMessage, Setup,
+    SetupComplete,
 };
 
 use crate::fault::Fault;
@@ -19,8 +21,9 @@ use crate::link::{Link, Meta, Out, Session, When};
 use crate::record::Api;
 use crate::scenario::Utterance;
 use crate::shared::Shared;
-use crate::speech::{self, OUTPUT_RATE_HZ, Spoken};
 use crate::vad::{Vad, VadEvent};
+
+mod turns;
 
 /// The input rate Gemini expects.
 const INPUT_RATE_HZ: u32 = 16_000;
@@ -32,6 +35,10 @@ const INVALID_ARGUMENT: &str = "Request contains an invalid argument.";
 pub(crate) struct Saved {
     utterance: usize,
     turns: u64,
+    /// Tool calls waiting for a response (id to name), so a response sent after resuming is accepted.
+    pending_calls: HashMap<String, String>,
+    /// The utterance whose turn finishes once its tool calls are answered.
+    awaiting: Option<Utterance>,
 }
 
 /// One Gemini Live connection.
@@ -49,6 +56,10 @@ pub(crate) struct GeminiSession {
     speaking_tag: u64,
     next_tag: u64,
     closing: bool,
+    /// Client messages received after `setup` on this connection.
+    received: u64,
+    /// Whether resumption updates carry `lastConsumedClientMessageIndex`.
+    transparent: bool,
 }
 
 impl GeminiSession {
@@ -66,6 +77,8 @@ impl GeminiSession {
             speaking_tag: 0,
             next_tag: 0,
             closing: false,
+            received: 0,
+            transparent: false,
         }
     }
 
@@ -85,9 +98,12 @@ impl GeminiSession {
         let detection =
             setup.realtime_input_config.as_ref().and_then(|c| c.automatic_activity_detection.as_ref());
         self.auto_vad = detection.and_then(|d| d.disabled) != Some(true);
+        self.transparent = setup.session_resumption.as_ref().and_then(|r| r.transparent) == Some(true);
         if let Some(handle) = setup.session_resumption.as_ref().and_then(|r| r.handle.clone()) {
             match self.shared.load_resumption(&handle) {
                 Some(saved) => {
+                    self.pending_calls = saved.pending_calls.clone();
+                    self.awaiting = saved.awaiting.clone();
                     self.saved = saved;
                     link.shared.with_conn(link.conn, |conn| conn.resumption_handle = Some(handle));
                 }
@@ -176,154 +192,6 @@ impl GeminiSession {
             }
         }
     }
-
-    /// The user spoke over the model: drop what is still queued and say so.
-    fn barge_in(&mut self, link: &mut Link) {
-        if link.has_tag(self.speaking_tag) {
-            link.cancel_tag(self.speaking_tag);
-            let content = ServerContent { interrupted: Some(true), ..ServerContent::default() };
-            link.send(&content_event(content));
-            let done = ServerContent { turn_complete: Some(true), ..ServerContent::default() };
-            link.send_with(&content_event(done), When::Next, Meta { turn_complete: true, ..Meta::default() });
-        }
-    }
-
-    fn utterance_done(&mut self, link: &mut Link, heard: bool) {
-        let k = self.saved.utterance;
-        self.saved.utterance += 1;
-        let script = self.shared.scenario.gemini.utterances.get(k).cloned().unwrap_or_else(|| Utterance {
-            transcript: format!("Unscripted utterance number {}.", k + 1),
-            tool_call: None,
-            reply: None,
-        });
-        let transcribe = self.setup.as_ref().is_some_and(|setup| setup.input_audio_transcription.is_some());
-        if heard && transcribe {
-            let text = Transcription {
-                text: Some(script.transcript.clone()),
-                finished: Some(true),
-                ..Transcription::default()
-            };
-            link.send(&content_event(ServerContent {
-                input_transcription: Some(text),
-                ..ServerContent::default()
-            }));
-        }
-        let Some(tool) = script.tool_call.clone() else {
-            self.finish_turn(link, script.reply.as_deref());
-            return;
-        };
-        let id = self.shared.next_id("function-call");
-        let call = FunctionCall {
-            id: Some(id.clone()),
-            name: tool.name.clone(),
-            args: tool.args,
-            ..FunctionCall::default()
-        };
-        self.pending_calls.insert(id, tool.name);
-        let message = ServerMessage {
-            tool_call: Some(ToolCall { function_calls: vec![call.clone()] }),
-            ..ServerMessage::default()
-        };
-        link.send(&event(message.clone()));
-        match self.repeat_next_call.take() {
-            Some(true) => {
-                let part = Part { function_call: Some(call), ..Part::default() };
-                let turn = Content { parts: vec![part], role: Some(Role::Model) };
-                link.send(&content_event(ServerContent {
-                    model_turn: Some(turn),
-                    ..ServerContent::default()
-                }));
-            }
-            Some(false) => link.send(&event(message)),
-            None => {}
-        }
-        self.awaiting = Some(script);
-    }
-
-    fn on_tool_response(&mut self, link: &mut Link, response: ToolResponse) {
-        if response.function_responses.is_empty() {
-            link.violation("empty_tool_response", "toolResponse with no functionResponses");
-        }
-        for answer in response.function_responses {
-            let Some(id) = answer.id else {
-                link.violation(
-                    "tool_response_without_id",
-                    format!("functionResponse for {:?} has no id", answer.name),
-                );
-                continue;
-            };
-            if self.pending_calls.remove(&id).is_none() {
-                link.violation("tool_response_unknown_id", format!("no pending tool call has the id {id:?}"));
-            } else if answer.response.is_empty() {
-                link.violation(
-                    "empty_function_response",
-                    format!("functionResponse {id:?} has an empty response"),
-                );
-            }
-        }
-        if self.pending_calls.is_empty()
-            && let Some(script) = self.awaiting.take()
-        {
-            self.finish_turn(link, script.reply.as_deref());
-        }
-    }
-
-    fn read(&mut self, link: &mut Link, text: &str) {
-        self.barge_in(link);
-        self.finish_turn(link, Some(text));
-    }
-
-    /// Optional speech, then `generationComplete`, `turnComplete` and a resumption update.
-    fn finish_turn(&mut self, link: &mut Link, speech: Option<&str>) {
-        self.next_tag += 1;
-        let tag = self.next_tag;
-        self.speaking_tag = tag;
-        if let Some(text) = speech.filter(|text| !text.trim().is_empty()) {
-            self.speak(link, text, tag);
-        }
-        let generation = ServerContent { generation_complete: Some(true), ..ServerContent::default() };
-        link.send_with(&content_event(generation), When::Next, Meta { tag, ..Meta::default() });
-        let done = ServerContent { turn_complete: Some(true), ..ServerContent::default() };
-        link.send_with(
-            &content_event(done),
-            When::Next,
-            Meta { tag, turn_complete: true, ..Meta::default() },
-        );
-        self.saved.turns += 1;
-        if self.setup.as_ref().is_some_and(|setup| setup.session_resumption.is_some()) {
-            let handle = self.shared.next_id("handle");
-            self.shared.save_resumption(&handle, self.saved.clone());
-            let update = SessionResumptionUpdate {
-                new_handle: Some(handle),
-                resumable: Some(true),
-                ..SessionResumptionUpdate::default()
-            };
-            let message =
-                ServerMessage { session_resumption_update: Some(update), ..ServerMessage::default() };
-            link.send_with(&event(message), When::Next, Meta::default());
-        }
-    }
-
-    fn speak(&mut self, link: &mut Link, text: &str, tag: u64) {
-        let Spoken { chunks, pieces, gap } = speech::spoken(text, &self.shared.scenario.audio);
-        let transcribe = self.setup.as_ref().is_some_and(|setup| setup.output_audio_transcription.is_some());
-        for (samples, piece) in chunks.iter().zip(pieces) {
-            let blob = Blob::pcm(samples, OUTPUT_RATE_HZ);
-            debug_assert_eq!(blob.mime_type, pcm_mime_type(OUTPUT_RATE_HZ));
-            let turn = Content { parts: vec![Part::inline_data(blob)], role: Some(Role::Model) };
-            let meta = Meta { tag, audio_samples: samples.len() as u64, ..Meta::default() };
-            link.send_with(
-                &content_event(ServerContent { model_turn: Some(turn), ..ServerContent::default() }),
-                When::Paced(gap),
-                meta,
-            );
-            if transcribe && !piece.is_empty() {
-                let text = Transcription { text: Some(piece), ..Transcription::default() };
-                let content = ServerContent { output_transcription: Some(text), ..ServerContent::default() };
-                link.send_with(&content_event(content), When::Next, Meta { tag, ..Meta::default() });
-            }
-        }
-    }
 }
 
 impl Session for GeminiSession {
@@ -353,6 +221,9 @@ impl Session for GeminiSession {
             );
             self.close(link, 1007, INVALID_ARGUMENT);
             return;
+        }
+        if self.setup.is_some() {
+            self.received += 1;
         }
         match message {
             ClientMessage::Setup(_) if self.setup.is_some() => {

@@ -4,7 +4,9 @@
 //! and no audio is sent before `setupComplete`: audio waits in the session's queue. Server frames are parsed
 //! whether they arrive as binary or text. The latest resumable `sessionResumptionUpdate.newHandle` is kept and
 //! used on every reconnect; on `goAway` the replacement connection is opened and set up before the old one
-//! closes, and mic audio waits in the queue across the switch, so no input frame is lost.
+//! closes, and mic audio waits in the queue across the switch, so no input frame is lost. A resumed session
+//! is sent again the tool responses, texts and context it had not consumed (by the server's
+//! `lastConsumedClientMessageIndex` when it sends one, see [`GeminiLive::with_transparent_resumption`]).
 //!
 //! Audio input must be PCM16 mono at 16 kHz ([`Provider::input_rate_hz`](crate::Provider::input_rate_hz)).
 
@@ -51,6 +53,7 @@ pub struct GeminiLive {
     retry: RetryPolicy,
     keepalive: KeepAlive,
     limits: Limits,
+    transparent: bool,
 }
 
 impl GeminiLive {
@@ -64,6 +67,7 @@ impl GeminiLive {
             retry: RetryPolicy::default(),
             keepalive: KeepAlive::GEMINI,
             limits: Limits::default(),
+            transparent: false,
         }
     }
 
@@ -88,6 +92,17 @@ impl GeminiLive {
         self
     }
 
+    /// Asks for transparent session resumption (`sessionResumption.transparent`), so that every resumption
+    /// update says which client message it includes (`lastConsumedClientMessageIndex`) and a resumed session
+    /// is sent exactly the commands it had not consumed. Vertex AI offers it; the Gemini Developer API does
+    /// not (the official SDK refuses the option there), so it is off by default. Without it, the commands
+    /// written after the latest handle arrived are sent again, which never sends one twice.
+    #[must_use]
+    pub fn with_transparent_resumption(mut self, transparent: bool) -> Self {
+        self.transparent = transparent;
+        self
+    }
+
     /// Sets queue sizes and the connect timeout.
     #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Self {
@@ -107,7 +122,8 @@ impl RealtimeTransport for GeminiLive {
             return Err(Error::MissingKey { variable: "GEMINI_API_KEY", needed_for: "Gemini Live" });
         }
         let wire =
-            dialect::GeminiWire::new(self.endpoint.clone(), self.key.clone(), self.placement, self.keepalive);
+            dialect::GeminiWire::new(self.endpoint.clone(), self.key.clone(), self.placement, self.keepalive)
+                .with_transparent_resumption(self.transparent);
         driver::start(wire, config, &self.retry, self.limits).await
     }
 }

@@ -1,8 +1,10 @@
 //! The WebSocket machinery shared by both providers: one [`Link`] per socket (a reader task and a writer task),
-//! and the supervisor in [`driver`] that owns the links, reconnects and rolls over.
+//! the supervisor in [`driver`] that owns the links, reconnects and rolls over, and the [`replay`] journal
+//! that lets a resumed session receive the commands the server had not consumed.
 
 pub(crate) mod dialect;
 pub(crate) mod driver;
+pub(crate) mod replay;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::Error;
 use crate::session::{Counters, Shared};
+use crate::ws::replay::Journal;
 
 /// Frames from the supervisor to one writer (session config, commands, pings, close). Small messages, and the
 /// supervisor waits for room, so this only smooths bursts.
@@ -36,6 +39,17 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Encodes one audio frame as the provider's JSON text.
 pub(crate) type AudioEncoder = fn(&[i16]) -> Option<String>;
+
+/// What the supervisor queues for a writer.
+#[derive(Debug)]
+enum Outbound {
+    /// A handshake frame (`setup`, `session.update`): not numbered.
+    Handshake(String),
+    /// A command frame, numbered in the link's [`Journal`] when written.
+    Command { number: u64, text: String },
+    /// A ping or a close.
+    Control(Message),
+}
 
 /// What a reader saw on its socket.
 #[derive(Debug)]
@@ -60,8 +74,10 @@ pub(crate) struct Link {
     pub(crate) id: u64,
     /// `host:port`, for errors and logs.
     pub(crate) host: String,
-    out: mpsc::Sender<Message>,
+    out: mpsc::Sender<Outbound>,
     gate: watch::Sender<bool>,
+    /// The commands this link was given and the index of every data frame it wrote.
+    pub(crate) journal: Arc<Journal>,
     pub(crate) incoming: mpsc::Receiver<Incoming>,
     cancel: CancellationToken,
     reader: JoinHandle<()>,
@@ -107,15 +123,17 @@ impl Link {
         let (out, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
         let (incoming_tx, incoming) = mpsc::channel(INBOUND_QUEUE);
         let (gate, gate_rx) = watch::channel(false);
+        let journal = Journal::new();
         let reader = tokio::spawn(read_loop(stream, incoming_tx, cancel.clone()));
-        let writer =
-            tokio::spawn(write_loop(sink, out_rx, gate_rx, shared, dial.encode_audio, cancel.clone()));
+        let writer = Writer { sink, rx: out_rx, gate: gate_rx, shared, journal: journal.clone() };
+        let writer = tokio::spawn(writer.run(dial.encode_audio, cancel.clone()));
         let now = Instant::now();
         Ok(Link {
             id,
             host: dial.host,
             out,
             gate,
+            journal,
             incoming,
             cancel,
             reader,
@@ -127,15 +145,22 @@ impl Link {
         })
     }
 
-    /// Queues a text frame; returns false when the writer is gone.
-    pub(crate) async fn send_text(&self, text: String) -> bool {
-        self.out.send(Message::text(text)).await.is_ok()
+    /// Queues a handshake frame (not numbered); returns false when the writer is gone.
+    pub(crate) async fn send_handshake(&self, text: String) -> bool {
+        self.out.send(Outbound::Handshake(text)).await.is_ok()
+    }
+
+    /// Queues a command frame and remembers it in the journal, for a resumed session that may not have
+    /// consumed it; returns false when the writer is gone.
+    pub(crate) async fn send_command(&self, text: String) -> bool {
+        let number = self.journal.add(&text);
+        self.out.send(Outbound::Command { number, text }).await.is_ok()
     }
 
     /// Queues a ping.
     pub(crate) fn ping(&self) {
         // A full queue means frames are flowing anyway; a skipped ping costs nothing.
-        let _ = self.out.try_send(Message::Ping(Bytes::from_static(b"voicebot")));
+        let _ = self.out.try_send(Outbound::Control(Message::Ping(Bytes::from_static(b"voicebot"))));
     }
 
     /// Lets the writer take frames from the audio queue.
@@ -152,7 +177,7 @@ impl Link {
     pub(crate) fn close(&self) {
         self.disable_audio();
         let frame = CloseFrame { code: CloseCode::Normal, reason: Utf8Bytes::from_static("") };
-        let _ = self.out.try_send(Message::Close(Some(frame)));
+        let _ = self.out.try_send(Outbound::Control(Message::Close(Some(frame))));
     }
 
     /// Whether the writer has finished (after a close, or a broken socket).
@@ -274,55 +299,70 @@ async fn read_loop(
     }
 }
 
-async fn write_loop(
-    mut sink: futures_util::stream::SplitSink<Socket, Message>,
-    mut rx: mpsc::Receiver<Message>,
-    mut gate: watch::Receiver<bool>,
+/// One link's writer: queued frames first, then mic audio while the gate is open.
+struct Writer {
+    sink: futures_util::stream::SplitSink<Socket, Message>,
+    rx: mpsc::Receiver<Outbound>,
+    gate: watch::Receiver<bool>,
     shared: Arc<Shared>,
-    encode_audio: AudioEncoder,
-    cancel: CancellationToken,
-) {
-    loop {
-        if cancel.is_cancelled() {
-            let frame = CloseFrame { code: CloseCode::Normal, reason: Utf8Bytes::from_static("") };
-            let _ = sink.send(Message::Close(Some(frame))).await;
-            return;
-        }
-        // Control frames and commands go before audio.
-        if let Ok(message) = rx.try_recv() {
-            let close = matches!(message, Message::Close(_));
-            if sink.send(message).await.is_err() || close {
+    journal: Arc<Journal>,
+}
+
+impl Writer {
+    async fn run(mut self, encode_audio: AudioEncoder, cancel: CancellationToken) {
+        loop {
+            if cancel.is_cancelled() {
+                let frame = CloseFrame { code: CloseCode::Normal, reason: Utf8Bytes::from_static("") };
+                let _ = self.sink.send(Message::Close(Some(frame))).await;
                 return;
             }
-            continue;
-        }
-        if *gate.borrow()
-            && let Some(frame) = shared.audio.pop()
-        {
-            let Some(text) = encode_audio(&frame) else { continue };
-            if sink.send(Message::text(text)).await.is_err() {
-                // The frame goes back to the head of the queue, for the next link.
-                shared.audio.unpop(frame);
-                return;
-            }
-            Counters::bump(&shared.counters.audio_sent);
-            continue;
-        }
-        let audio_on = *gate.borrow();
-        tokio::select! {
-            biased;
-            () = cancel.cancelled() => {}
-            message = rx.recv() => match message {
-                Some(message) => {
-                    let close = matches!(message, Message::Close(_));
-                    if sink.send(message).await.is_err() || close {
-                        return;
-                    }
+            // Control frames and commands go before audio.
+            if let Ok(outbound) = self.rx.try_recv() {
+                if !self.write(outbound).await {
+                    return;
                 }
-                None => return,
-            },
-            changed = gate.changed() => if changed.is_err() { return },
-            () = shared.audio.notified(), if audio_on => {}
+                continue;
+            }
+            if *self.gate.borrow()
+                && let Some(frame) = self.shared.audio.pop()
+            {
+                let Some(text) = encode_audio(&frame) else { continue };
+                if self.sink.send(Message::text(text)).await.is_err() {
+                    // The frame goes back to the head of the queue, for the next link.
+                    self.shared.audio.unpop(frame);
+                    return;
+                }
+                self.journal.written_audio();
+                Counters::bump(&self.shared.counters.audio_sent);
+                continue;
+            }
+            let audio_on = *self.gate.borrow();
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => {}
+                outbound = self.rx.recv() => match outbound {
+                    Some(outbound) => if !self.write(outbound).await { return },
+                    None => return,
+                },
+                changed = self.gate.changed() => if changed.is_err() { return },
+                () = self.shared.audio.notified(), if audio_on => {}
+            }
+        }
+    }
+
+    /// Writes one queued frame; returns false when the writer should stop (a close, or a broken socket).
+    async fn write(&mut self, outbound: Outbound) -> bool {
+        match outbound {
+            Outbound::Handshake(text) => self.sink.send(Message::text(text)).await.is_ok(),
+            Outbound::Command { number, text } => {
+                // Numbered before the write: a frame that may have reached the server counts as written.
+                self.journal.written_command(number);
+                self.sink.send(Message::text(text)).await.is_ok()
+            }
+            Outbound::Control(message) => {
+                let close = matches!(message, Message::Close(_));
+                self.sink.send(message).await.is_ok() && !close
+            }
         }
     }
 }

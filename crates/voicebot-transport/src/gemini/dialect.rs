@@ -36,6 +36,11 @@ pub(crate) struct GeminiWire {
     keepalive: KeepAlive,
     /// The latest resumable handle, used by the next connection.
     handle: Option<String>,
+    /// Whether `setup` asks for `lastConsumedClientMessageIndex` (Vertex's transparent resumption).
+    transparent: bool,
+    /// A `setup` was sent and its `setupComplete` has not arrived: handles arriving meanwhile come from the
+    /// link being replaced and describe a session the new link did not resume from, so they are ignored.
+    awaiting_setup: bool,
     calls: HashSet<String>,
     call_order: VecDeque<String>,
     /// Whether the model has started its current turn.
@@ -57,11 +62,19 @@ impl GeminiWire {
             placement,
             keepalive,
             handle: None,
+            transparent: false,
+            awaiting_setup: false,
             calls: HashSet::new(),
             call_order: VecDeque::new(),
             turn_open: false,
             interrupted: false,
         }
+    }
+
+    /// Asks the server for `lastConsumedClientMessageIndex` in resumption updates.
+    pub(crate) fn with_transparent_resumption(mut self, transparent: bool) -> Self {
+        self.transparent = transparent;
+        self
     }
 
     fn tool_call(&mut self, call: FunctionCall, actions: &mut Vec<Action>) {
@@ -133,15 +146,23 @@ impl GeminiWire {
 
     fn on_message(&mut self, message: ServerMessage, actions: &mut Vec<Action>) {
         let mut message = message;
+        if let Some(complete) = message.setup_complete.take() {
+            self.awaiting_setup = false;
+            actions.push(Action::Event(RealtimeEvent::Ready { session_id: complete.session_id }));
+            actions.push(Action::LinkReady);
+        }
         if let Some(update) = message.session_resumption_update.take()
             && let Some(handle) = update.resumable_handle()
         {
-            debug!("resumption handle updated");
-            self.handle = Some(handle.to_owned());
-        }
-        if let Some(complete) = message.setup_complete.take() {
-            actions.push(Action::Event(RealtimeEvent::Ready { session_id: complete.session_id }));
-            actions.push(Action::LinkReady);
+            if self.awaiting_setup {
+                debug!("resumption handle from the link being replaced, ignored");
+            } else {
+                debug!(consumed = ?update.last_consumed_client_message_index, "resumption handle updated");
+                self.handle = Some(handle.to_owned());
+                let consumed =
+                    update.last_consumed_client_message_index.and_then(|index| u64::try_from(index).ok());
+                actions.push(Action::Checkpoint { consumed });
+            }
         }
         if let Some(content) = message.server_content.take() {
             self.on_content(content, actions);
@@ -209,9 +230,14 @@ impl Dialect for GeminiWire {
     fn handshake(&mut self, config: &SessionConfig) -> Result<(Vec<String>, bool)> {
         self.turn_open = false;
         self.interrupted = false;
+        self.awaiting_setup = true;
         let handle = self.handle.clone();
         let resumed = handle.is_some();
-        Ok((vec![ClientMessage::setup(setup(config, handle)).encode()?], resumed))
+        let mut setup = setup(config, handle);
+        if let Some(resumption) = setup.session_resumption.as_mut().filter(|_| self.transparent) {
+            resumption.transparent = Some(true);
+        }
+        Ok((vec![ClientMessage::setup(setup).encode()?], resumed))
     }
 
     fn ready_on_connect(&self) -> bool {
@@ -313,5 +339,37 @@ mod tests {
         assert_eq!(json(Value::Null)["response"], serde_json::json!({"result": null}));
         assert_eq!(json(serde_json::json!({}))["response"], serde_json::json!({"result": {}}));
         assert_eq!(json(serde_json::json!("12:00"))["response"], serde_json::json!({"result": "12:00"}));
+    }
+
+    #[test]
+    fn handles_become_checkpoints_with_the_consumed_index() {
+        let mut wire = wire();
+        let update = br#"{"sessionResumptionUpdate":{"newHandle":"h1","resumable":true,"lastConsumedClientMessageIndex":"7"}}"#;
+        assert_eq!(actions(&mut wire, update), vec![Action::Checkpoint { consumed: Some(7) }]);
+        let update = br#"{"sessionResumptionUpdate":{"newHandle":"h2","resumable":true}}"#;
+        assert_eq!(actions(&mut wire, update), vec![Action::Checkpoint { consumed: None }]);
+        let not_resumable = br#"{"sessionResumptionUpdate":{"resumable":false}}"#;
+        assert!(actions(&mut wire, not_resumable).is_empty());
+    }
+
+    #[test]
+    fn handles_from_the_replaced_link_are_ignored_until_the_new_setup_completes() {
+        let mut wire = wire().with_transparent_resumption(true);
+        actions(&mut wire, br#"{"sessionResumptionUpdate":{"newHandle":"h1","resumable":true}}"#);
+        let (frames, _) = wire.handshake(&SessionConfig::new("m", "i")).unwrap();
+        assert!(
+            frames[0].contains(r#""sessionResumption":{"handle":"h1","transparent":true}"#),
+            "{}",
+            frames[0]
+        );
+        // The old link, still open during a rollover, moves on; the new link resumed from h1.
+        let late = br#"{"sessionResumptionUpdate":{"newHandle":"h2","resumable":true}}"#;
+        assert!(actions(&mut wire, late).is_empty());
+        let ready = actions(&mut wire, br#"{"setupComplete":{}}"#);
+        assert_eq!(ready.last(), Some(&Action::LinkReady));
+        let (frames, _) = wire.handshake(&SessionConfig::new("m", "i")).unwrap();
+        assert!(frames[0].contains(r#""handle":"h1""#), "{}", frames[0]);
+        actions(&mut wire, br#"{"setupComplete":{}}"#);
+        assert_eq!(actions(&mut wire, late), vec![Action::Checkpoint { consumed: None }]);
     }
 }

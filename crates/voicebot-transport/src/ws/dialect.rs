@@ -27,6 +27,14 @@ pub(crate) enum Action {
     RollOver,
     /// The provider repeated a tool call that was already surfaced; it was suppressed (counted in the stats).
     DuplicateToolCall,
+    /// The server sent a new resumption handle (Gemini `sessionResumptionUpdate`): its snapshot includes
+    /// the client messages up to `consumed` (the link's data frames after the handshake, counted from 0),
+    /// or, when the server does not say, everything written so far. A link resumed from it is sent the
+    /// later commands again.
+    Checkpoint {
+        /// The index of the last client message included, when the server says.
+        consumed: Option<u64>,
+    },
 }
 
 /// One provider's protocol, as the supervisor drives it. All state (dedupe sets, resumption handles, audio

@@ -5,7 +5,14 @@
 //! confirms it (OpenAI at once, Gemini at `setupComplete`): the old link stops taking audio and is closed with
 //! 1000, the new one starts draining the audio queue, and the caller hears [`RealtimeEvent::Reconnected`].
 //! The same path serves the first connection, a reconnect after a drop, and a `goAway` rollover, where the
-//! old link keeps delivering the model's output until the replacement is ready.
+//! old link keeps delivering the model's output until the replacement is ready. A link that resumed a
+//! server-side session is first sent the commands that session had not consumed (see [`replay`]).
+//!
+//! This file holds the event loop; [`lifecycle`] holds how links come and go (dial, promote, lose, keepalive).
+//!
+//! [`replay`]: crate::ws::replay
+
+mod lifecycle;
 
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
@@ -14,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument as _, debug, info, info_span, trace, warn};
+use tracing::{Instrument as _, info, info_span, trace, warn};
 
 use crate::backoff::{Backoff, RetryPolicy};
 use crate::config::SessionConfig;
@@ -23,6 +30,7 @@ use crate::event::RealtimeEvent;
 use crate::realtime::Limits;
 use crate::session::{Command, Counters, Session, Shared};
 use crate::ws::dialect::{Action, Dialect, Frame};
+use crate::ws::replay::ResumeBase;
 use crate::ws::{Incoming, Link, close_is_final, error_is_final};
 
 /// How long a closing link gets to send its close frame.
@@ -64,11 +72,7 @@ pub(crate) async fn start<D: Dialect>(
     .instrument(span.clone())
     .await;
     let mut link = first?;
-    let (frames, resumed) = dialect.handshake(&config)?;
-    link.resumed = resumed;
-    for frame in frames {
-        link.send_text(frame).await;
-    }
+    lifecycle::handshake(&mut dialect, &config, &mut link).await?;
     let (commands_tx, commands) = mpsc::channel(limits.command_queue.max(1));
     let (events, events_rx) = mpsc::channel(limits.event_queue.max(1));
     let tick = dialect.keepalive().interval.min(backoff.healthy_after()).max(Duration::from_millis(1));
@@ -88,6 +92,8 @@ pub(crate) async fn start<D: Dialect>(
         retiring: Vec::new(),
         next_id: 2,
         tick,
+        resume: None,
+        rolling: false,
     };
     if driver.dialect.ready_on_connect() {
         driver.promote().await;
@@ -143,6 +149,10 @@ struct Driver<D> {
     retiring: Vec<Link>,
     next_id: u64,
     tick: Duration,
+    /// What the latest resumption handle stands for, and so what a resumed link must be sent again.
+    resume: Option<ResumeBase>,
+    /// A `goAway` rollover is under way: commands wait for the replacement, like mic audio.
+    rolling: bool,
 }
 
 impl<D: Dialect> Driver<D> {
@@ -158,7 +168,7 @@ impl<D: Dialect> Driver<D> {
                 incoming = recv(self.next.as_mut().map(|pending| &mut pending.link)) => Step::Next(incoming),
                 (result, attempt) = join(self.dialing.as_mut()) => Step::Dialed(result, attempt),
                 () = sleep_until(self.retry_at.map(|(at, _)| at)) => Step::Retry,
-                command = self.commands.recv(), if self.current.is_some() => match command {
+                command = self.commands.recv(), if self.current.is_some() && !self.rolling => match command {
                     Some(command) => Step::Command(command),
                     None => Step::Shutdown,
                 },
@@ -205,12 +215,12 @@ impl<D: Dialect> Driver<D> {
             Incoming::Text(text) => {
                 trace!(link = link_id, bytes = text.len(), "text frame received");
                 self.dialect.on_frame(Frame::Text(&text), actions);
-                self.apply(which, actions).await
+                self.apply(which, link_id, actions).await
             }
             Incoming::Binary(bytes) => {
                 trace!(link = link_id, bytes = bytes.len(), "binary frame received");
                 self.dialect.on_frame(Frame::Binary(&bytes), actions);
-                self.apply(which, actions).await
+                self.apply(which, link_id, actions).await
             }
             Incoming::Closed { code, reason } => {
                 self.on_lost(which, Error::Closed { code, reason }, close_is_final(code)).await
@@ -222,7 +232,7 @@ impl<D: Dialect> Driver<D> {
         }
     }
 
-    async fn apply(&mut self, which: Which, actions: &mut Vec<Action>) -> Result<()> {
+    async fn apply(&mut self, which: Which, link_id: u64, actions: &mut Vec<Action>) -> Result<()> {
         for action in actions.drain(..) {
             match action {
                 Action::Event(event) => self.emit(event).await,
@@ -236,7 +246,15 @@ impl<D: Dialect> Driver<D> {
                             current.disable_audio();
                         }
                         info!("rolling over to a new connection");
+                        self.rolling = true;
                         self.dial(1)?;
+                    }
+                }
+                Action::Checkpoint { consumed } => {
+                    // Only the confirmed link's snapshots count (a replacement is promoted before it sends one).
+                    if let Some(link) = self.current.as_ref().filter(|link| link.id == link_id) {
+                        trace!(link = link_id, consumed, "resumption checkpoint");
+                        self.resume = Some(ResumeBase::checkpoint(link.journal.clone(), consumed));
                     }
                 }
             }
@@ -244,140 +262,14 @@ impl<D: Dialect> Driver<D> {
         Ok(())
     }
 
-    /// A link closed or broke. Final codes end the session; anything else reconnects, unless a replacement
-    /// is already on its way.
-    async fn on_lost(&mut self, which: Which, error: Error, is_final: bool) -> Result<()> {
-        match which {
-            Which::Current => {
-                if let Some(link) = self.current.take() {
-                    debug!(link = link.id, error = %error, "link lost");
-                    link.abort();
-                }
-            }
-            Which::Next => {
-                if let Some(pending) = self.next.take() {
-                    debug!(link = pending.link.id, error = %error, "new link lost before it was ready");
-                    pending.link.abort();
-                }
-            }
-        }
-        if is_final {
-            return Err(error);
-        }
-        self.dialect.on_link_lost();
-        if self.next.is_some() || self.dialing.is_some() || self.retry_at.is_some() {
-            // A replacement is on its way.
-            return Ok(());
-        }
-        // Either nothing is connected, or a rollover failed while the old link still works: retry with backoff.
-        self.schedule_retry(error)
-    }
-
-    fn schedule_retry(&mut self, error: Error) -> Result<()> {
-        match self.backoff.next_delay() {
-            Some((attempt, delay)) => {
-                warn!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "connection lost, reconnecting");
-                self.retry_at = Some((Instant::now() + delay, attempt));
-                Ok(())
-            }
-            None => {
-                Err(Error::RetriesExhausted { attempts: self.backoff.attempts() + 1, last: Box::new(error) })
-            }
-        }
-    }
-
-    /// Starts a connection attempt in the background.
-    fn dial(&mut self, attempt: u32) -> Result<()> {
-        let dial = self.dialect.dial(&self.config, self.limits.connect_timeout)?;
-        let id = self.next_id;
-        self.next_id += 1;
-        debug!(link = id, attempt, host = %dial.host, "connecting");
-        let shared = self.shared.clone();
-        let cancel = self.cancel.clone();
-        let task = tokio::spawn(async move { Link::open(dial, id, shared, &cancel).await }.in_current_span());
-        self.dialing = Some(Dialing { task, attempt });
-        Ok(())
-    }
-
-    async fn on_dialed(&mut self, result: Result<Link>, attempt: u32) -> Result<()> {
-        match result {
-            Ok(mut link) => {
-                let (frames, resumed) = self.dialect.handshake(&self.config)?;
-                link.resumed = resumed;
-                for frame in frames {
-                    link.send_text(frame).await;
-                }
-                if let Some(old) = self.next.replace(Pending { link, attempt }) {
-                    old.link.abort();
-                }
-                if self.dialect.ready_on_connect() {
-                    self.promote().await;
-                }
-                Ok(())
-            }
-            Err(error) if error_is_final(&error) => Err(error),
-            Err(error) => self.schedule_retry(error),
-        }
-    }
-
-    /// Makes the `next` link the current one.
-    async fn promote(&mut self) {
-        let Some(Pending { mut link, attempt }) = self.next.take() else { return };
-        link.ready = true;
-        if let Some(old) = self.current.take() {
-            old.close();
-            self.retiring.push(old);
-        }
-        link.enable_audio();
-        let (id, resumed) = (link.id, link.resumed);
-        info!(link = id, resumed, "link ready");
-        self.current = Some(link);
-        if id > 1 {
-            Counters::bump(&self.shared.counters.reconnects);
-            self.emit(RealtimeEvent::Reconnected { attempt: attempt.max(1), resumed }).await;
-        }
-    }
-
     async fn on_command(&mut self, command: Command) -> Result<()> {
         let frames = self.dialect.command(command)?;
         if let Some(link) = &self.current {
             for frame in frames {
-                if !link.send_text(frame).await {
+                if !link.send_command(frame).await {
                     break;
                 }
             }
-        }
-        Ok(())
-    }
-
-    async fn on_tick(&mut self) -> Result<()> {
-        let now = Instant::now();
-        let keepalive = self.dialect.keepalive();
-        self.retiring
-            .retain(|link| !link.writer_finished() || now.duration_since(link.opened_at) < CLOSE_GRACE);
-        while self.retiring.len() > 2 {
-            self.retiring.remove(0).abort();
-        }
-        for which in [Which::Current, Which::Next] {
-            let Some(link) = self.link_mut(which) else { continue };
-            if now.duration_since(link.last_seen) > keepalive.timeout {
-                let silent = now.duration_since(link.last_seen);
-                warn!(
-                    link = link.id,
-                    silent_ms = silent.as_millis() as u64,
-                    "no frame within the keepalive timeout"
-                );
-                let error = Error::Timeout { what: "keepalive", after: keepalive.timeout };
-                self.on_lost(which, error, false).await?;
-            } else {
-                link.ping();
-            }
-        }
-        if let Some(link) = &self.current
-            && self.backoff.attempts() > 0
-            && now.duration_since(link.opened_at) >= self.backoff.healthy_after()
-        {
-            self.backoff.reset();
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ mod machinery;
 mod openai;
 mod responses;
 mod responses_server;
+mod sim_gemini;
 mod sim_openai;
 mod sim_responses;
 mod support;
