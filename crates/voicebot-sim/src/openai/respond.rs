@@ -193,17 +193,7 @@ impl OpenAiSession {
         link.send_with(&ServerEvent::from(done), When::Next, meta.clone());
         call.status = Some(ItemStatus::Completed);
         call.arguments = arguments.to_owned();
-        let item = Item::FunctionCall(call);
-        let done = ResponseOutputItemDone {
-            event_id: self.event_id(),
-            response_id: response_id.to_owned(),
-            output_index: 0,
-            item: item.clone(),
-        };
-        link.send_with(&ServerEvent::from(done), When::Next, meta);
-        let previous = self.items.last().map(|rec| rec.id.clone());
-        self.add_item_tagged(link, item.clone(), previous, false, tag);
-        item
+        self.finish_output_item(link, response_id, Item::FunctionCall(call), meta, false, tag)
     }
 
     fn spoken(&mut self, link: &mut Link, response_id: &str, tag: u64, text: &str) -> Item {
@@ -296,7 +286,20 @@ impl OpenAiSession {
             transcript: Some(text.to_owned()),
             ..ContentPart::empty(ContentKind::OutputAudio)
         }];
-        let item = Item::Message(message);
+        self.finish_output_item(link, response_id, Item::Message(message), meta, true, tag)
+    }
+
+    /// Sends `response.output_item.done` for `item` and appends it to the conversation (`audio`: whether it
+    /// carries model audio that may later be truncated).
+    fn finish_output_item(
+        &mut self,
+        link: &mut Link,
+        response_id: &str,
+        item: Item,
+        meta: Meta,
+        audio: bool,
+        tag: u64,
+    ) -> Item {
         let done = ResponseOutputItemDone {
             event_id: self.event_id(),
             response_id: response_id.to_owned(),
@@ -305,7 +308,7 @@ impl OpenAiSession {
         };
         link.send_with(&ServerEvent::from(done), When::Next, meta);
         let previous = self.items.last().map(|rec| rec.id.clone());
-        self.add_item_tagged(link, item.clone(), previous, true, tag);
+        self.add_item_tagged(link, item.clone(), previous, audio, tag);
         item
     }
 
