@@ -19,7 +19,7 @@ use crate::backoff::RetryPolicy;
 use crate::config::{Provider, SessionConfig};
 use crate::endpoint::GeminiEndpoint;
 use crate::error::{Error, Result};
-use crate::realtime::{KeepAlive, Limits, RealtimeTransport};
+use crate::realtime::{KeepAlive, Limits, RealtimeTransport, connection_builders};
 use crate::secret::ApiKey;
 use crate::session::Session;
 use crate::ws::driver;
@@ -78,20 +78,6 @@ impl GeminiLive {
         self
     }
 
-    /// Sets the reconnect policy.
-    #[must_use]
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Sets the keepalive. Keep the timeout generous: Gemini's pongs may take tens of seconds.
-    #[must_use]
-    pub fn with_keepalive(mut self, keepalive: KeepAlive) -> Self {
-        self.keepalive = keepalive;
-        self
-    }
-
     /// Asks for transparent session resumption (`sessionResumption.transparent`), so that every resumption
     /// update says which client message it includes (`lastConsumedClientMessageIndex`) and a resumed session
     /// is sent exactly the commands it had not consumed. Vertex AI offers it; the Gemini Developer API does
@@ -102,14 +88,9 @@ impl GeminiLive {
         self.transparent = transparent;
         self
     }
-
-    /// Sets queue sizes and the connect timeout.
-    #[must_use]
-    pub fn with_limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
 }
+
+connection_builders!(GeminiLive);
 
 #[async_trait]
 impl RealtimeTransport for GeminiLive {

@@ -25,7 +25,7 @@ use crate::backoff::RetryPolicy;
 use crate::config::{Provider, SessionConfig};
 use crate::endpoint::OpenAiEndpoint;
 use crate::error::{Error, Result};
-use crate::realtime::{KeepAlive, Limits, RealtimeTransport};
+use crate::realtime::{KeepAlive, Limits, RealtimeTransport, connection_builders};
 use crate::secret::ApiKey;
 use crate::session::Session;
 use crate::ws::driver;
@@ -83,28 +83,9 @@ impl OpenAiRealtime {
         self.dialect = dialect;
         self
     }
-
-    /// Sets the reconnect policy.
-    #[must_use]
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Sets the keepalive.
-    #[must_use]
-    pub fn with_keepalive(mut self, keepalive: KeepAlive) -> Self {
-        self.keepalive = keepalive;
-        self
-    }
-
-    /// Sets queue sizes and the connect timeout.
-    #[must_use]
-    pub fn with_limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
 }
+
+connection_builders!(OpenAiRealtime);
 
 #[async_trait]
 impl RealtimeTransport for OpenAiRealtime {

@@ -84,3 +84,34 @@ impl Default for Limits {
         }
     }
 }
+
+/// Adds the connection builders every realtime transport offers to a type with `retry`, `keepalive` and
+/// `limits` fields, so the two transports cannot drift apart.
+macro_rules! connection_builders {
+    ($ty:ty) => {
+        impl $ty {
+            /// Sets the reconnect policy.
+            #[must_use]
+            pub fn with_retry(mut self, retry: $crate::backoff::RetryPolicy) -> Self {
+                self.retry = retry;
+                self
+            }
+
+            /// Sets the keepalive. Keep the timeout generous for Gemini, whose pongs may take tens of seconds.
+            #[must_use]
+            pub fn with_keepalive(mut self, keepalive: $crate::realtime::KeepAlive) -> Self {
+                self.keepalive = keepalive;
+                self
+            }
+
+            /// Sets queue sizes and the connect timeout.
+            #[must_use]
+            pub fn with_limits(mut self, limits: $crate::realtime::Limits) -> Self {
+                self.limits = limits;
+                self
+            }
+        }
+    };
+}
+
+pub(crate) use connection_builders;
