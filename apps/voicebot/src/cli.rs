@@ -8,6 +8,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "voicebot", version, about, long_about = None)]
 pub(crate) struct Cli {
+    /// Configuration file (TOML). Default: `voicebot.toml` in the working directory, when present.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -46,9 +49,9 @@ pub(crate) enum Command {
 /// Flags of `voicebot run`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct RunArgs {
-    /// Which assistant to run.
-    #[arg(long, value_enum, default_value_t = Pipeline::Handoff)]
-    pub(crate) pipeline: Pipeline,
+    /// Which assistant to run [default: handoff, or `pipeline` in the configuration].
+    #[arg(long, value_enum)]
+    pub(crate) pipeline: Option<Pipeline>,
     /// Provider of the main (handoff) or only (direct) realtime session.
     #[arg(long, value_enum)]
     pub(crate) main_provider: Option<Provider>,
@@ -69,6 +72,23 @@ pub(crate) struct RunArgs {
     pub(crate) events: Option<PathBuf>,
 }
 
+impl RunArgs {
+    /// The configuration keys these flags set, for the command-line layer of the configuration.
+    pub(crate) fn overrides(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(pipeline) = self.pipeline {
+            out.push(("pipeline", pipeline.key().to_owned()));
+        }
+        if let Some(provider) = self.main_provider {
+            out.push(("main_provider", provider.key().to_owned()));
+        }
+        if let Some(provider) = self.reader_provider {
+            out.push(("reader_provider", provider.key().to_owned()));
+        }
+        out
+    }
+}
+
 /// The two assistants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Pipeline {
@@ -78,6 +98,16 @@ pub(crate) enum Pipeline {
     Direct,
 }
 
+impl Pipeline {
+    /// The value of the `pipeline` configuration key.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Pipeline::Handoff => "handoff",
+            Pipeline::Direct => "direct",
+        }
+    }
+}
+
 /// Realtime providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Provider {
@@ -85,6 +115,16 @@ pub(crate) enum Provider {
     Openai,
     /// Gemini Live.
     Gemini,
+}
+
+impl Provider {
+    /// The value of the `main_provider` / `reader_provider` configuration keys.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Provider::Openai => "openai",
+            Provider::Gemini => "gemini",
+        }
+    }
 }
 
 /// `voicebot devices ...`.

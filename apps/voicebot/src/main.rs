@@ -39,15 +39,46 @@ enum Failure {
     Runtime(anyhow::Error),
 }
 
+/// Assembles the configuration layers: `--config PATH` (required) or `./voicebot.toml` (optional), `./.env`,
+/// the process environment and the given command-line overrides.
+fn load_config(
+    file: Option<&std::path::Path>,
+    overrides: Vec<(&'static str, String)>,
+) -> Result<voicebot_core::config::Loaded, Failure> {
+    let file = match file {
+        Some(path) => (path.to_owned(), true),
+        None => (std::path::PathBuf::from("voicebot.toml"), false),
+    };
+    let sources = voicebot_core::config::ConfigSources {
+        file: Some(file),
+        dotenv: Some(std::path::PathBuf::from(".env")),
+        environment: std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect(),
+        overrides,
+    };
+    voicebot_core::config::Config::load(&sources).map_err(|err| Failure::Usage(err.to_string()))
+}
+
+/// `voicebot config show`: every key, its value (secrets redacted) and where it came from.
+fn config_show(file: Option<&std::path::Path>) -> Result<(), Failure> {
+    let loaded = load_config(file, Vec::new())?;
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}", loaded.shown);
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Demo => not_built("demo", "issue #6 (both assistants end to end)"),
-        Command::Run(_) => not_built("run", "issue #6 (both assistants end to end)"),
+        Command::Run(args) => {
+            let loaded = load_config(cli.config.as_deref(), args.overrides())?;
+            loaded.config.require_keys().map_err(|err| Failure::Usage(err.to_string()))?;
+            not_built("run", "issue #6 (both assistants end to end)")
+        }
         Command::Sim { port, scenario } => run_sim(port, scenario.as_deref()),
         Command::Devices { command: DevicesCommand::List } => devices_list(),
-        Command::Config { command: ConfigCommand::Show } => {
-            not_built("config show", "issue #6 (configuration and the CLI)")
-        }
+        Command::Config { command: ConfigCommand::Show } => config_show(cli.config.as_deref()),
     }
 }
 

@@ -10,12 +10,16 @@
 //! Downstream users depend on this crate alone; the leaf crates are re-exported under short names.
 //!
 //! # What it deliberately does not do
-//! It never reads the environment or files on its own (the app assembles configuration and passes it in), never
-//! installs a tracing subscriber and never builds a runtime.
+//! It never reads the process environment on its own (the app passes the variables to [`config::Config::load`],
+//! which reads only the files it is given), never installs a tracing subscriber and never builds a runtime.
 //!
 //! # Status
 //! The pipelines land with the end-to-end issue. Today the facade re-exports the crates below.
 
+pub mod config;
+mod error;
+
+pub use error::ConfigError;
 pub use voicebot_audio as audio;
 pub use voicebot_protocol as protocol;
 pub use voicebot_state as state;
