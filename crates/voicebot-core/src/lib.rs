@@ -18,6 +18,9 @@
 
 pub mod config;
 mod error;
+mod handoff;
+pub mod journal;
+pub mod wer;
 
 pub use error::ConfigError;
 pub use voicebot_audio as audio;
