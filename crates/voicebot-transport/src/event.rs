@@ -54,6 +54,16 @@ pub enum RealtimeEvent {
         /// PCM16 mono samples at the provider's output rate.
         samples: Vec<i16>,
     },
+    /// A message item was added to the server's conversation (OpenAI `conversation.item.added`): where it sits,
+    /// so local state can keep the server's order.
+    ItemAdded {
+        /// The item id.
+        item_id: String,
+        /// The item it follows (`None` at the start).
+        previous_item_id: Option<String>,
+        /// Who wrote it.
+        role: ItemRole,
+    },
     /// The model wants a function called. Emitted once per call id, even if the provider repeats the call.
     ToolCall {
         /// The call id to answer with.
@@ -116,6 +126,17 @@ pub enum RealtimeEvent {
         /// Why it ended, when it was not a clean close.
         error: Option<String>,
     },
+}
+
+/// Who wrote a conversation item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemRole {
+    /// The user.
+    User,
+    /// The model.
+    Assistant,
+    /// A system note.
+    System,
 }
 
 /// How a model turn ended.

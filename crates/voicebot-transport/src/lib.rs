@@ -36,7 +36,7 @@ pub use endpoint::{
     GEMINI_DEFAULT_BASE_URL, GEMINI_LIVE_PATH, GeminiEndpoint, OPENAI_DEFAULT_BASE_URL, OpenAiEndpoint,
 };
 pub use error::{Error, Result};
-pub use event::{RealtimeEvent, TurnStatus, Usage};
+pub use event::{ItemRole, RealtimeEvent, TurnStatus, Usage};
 pub use gemini::{GeminiLive, KeyPlacement};
 pub use openai::{OpenAiDialect, OpenAiRealtime};
 pub use realtime::{KeepAlive, Limits, RealtimeTransport};

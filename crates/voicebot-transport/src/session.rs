@@ -53,7 +53,9 @@ pub(crate) enum Command {
     CancelResponse,
     Truncate { item_id: String, played: Duration },
     Seed(Vec<SeedItem>),
+    Insert { item: SeedItem, item_id: Option<String>, previous_item_id: Option<String> },
     DeleteItem(String),
+    RetrieveItem(String),
 }
 
 /// Counters of one session, read with [`Session::stats`].
@@ -281,6 +283,31 @@ impl Session {
             return Ok(());
         }
         self.command(Command::Seed(items)).await
+    }
+
+    /// Inserts one context item at a chosen place (OpenAI `conversation.item.create` with `previous_item_id`:
+    /// `Some("root")` puts it first, `None` appends), with a client-chosen `item_id` so it can be deleted later.
+    /// Gemini cannot edit a live conversation: nothing is sent (seed the next session instead).
+    ///
+    /// # Errors
+    /// [`Error::SessionClosed`] once the session has ended.
+    pub async fn insert_item(
+        &self,
+        item: SeedItem,
+        item_id: Option<String>,
+        previous_item_id: Option<String>,
+    ) -> Result<()> {
+        self.command(Command::Insert { item, item_id, previous_item_id }).await
+    }
+
+    /// Asks the server for an item (OpenAI `conversation.item.retrieve`). A user item's transcript, when the
+    /// server has one, then arrives as a final [`RealtimeEvent::InputTranscript`]: the way to recover a user
+    /// transcript that never came. Gemini: nothing is sent.
+    ///
+    /// # Errors
+    /// [`Error::SessionClosed`] once the session has ended.
+    pub async fn retrieve_item(&self, item_id: impl Into<String>) -> Result<()> {
+        self.command(Command::RetrieveItem(item_id.into())).await
     }
 
     /// Removes an item from the server's conversation (OpenAI; Gemini: nothing is sent).

@@ -264,7 +264,11 @@ impl Dialect for GeminiWire {
                     .collect();
                 ClientMessage::client_content(turns, false)
             }
-            Command::CancelResponse | Command::Truncate { .. } | Command::DeleteItem(_) => {
+            Command::CancelResponse
+            | Command::Truncate { .. }
+            | Command::DeleteItem(_)
+            | Command::Insert { .. }
+            | Command::RetrieveItem(_) => {
                 trace!("no Gemini equivalent, nothing sent");
                 return Ok(Vec::new());
             }

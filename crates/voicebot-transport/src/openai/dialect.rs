@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 use tracing::{debug, trace, warn};
 use voicebot_protocol::WireMessage as _;
 use voicebot_protocol::openai::{
-    ClientEvent, ConversationItemDelete, Item, ResponseStatus, ServerEvent, Session as WireSession,
+    ClientEvent, ConversationItemCreate, ConversationItemDelete, ConversationItemRetrieve, Item,
+    ResponseStatus, Role, ServerEvent, Session as WireSession,
 };
 use voicebot_protocol::pcm;
 
@@ -17,7 +18,7 @@ use super::session::{beta_update, ga_update};
 use crate::config::{Provider, SessionConfig};
 use crate::endpoint::OpenAiEndpoint;
 use crate::error::Result;
-use crate::event::{RealtimeEvent, TurnStatus, Usage};
+use crate::event::{ItemRole, RealtimeEvent, TurnStatus, Usage};
 use crate::realtime::KeepAlive;
 use crate::secret::ApiKey;
 use crate::session::{Command, SeedItem, SeedRole};
@@ -143,7 +144,29 @@ impl OpenAiWire {
                     is_final: true,
                 });
             }
-            ServerEvent::ConversationItemAdded(event) => self.open_calls.item_added(&event.item),
+            ServerEvent::ConversationItemAdded(event) => {
+                self.open_calls.item_added(&event.item);
+                if let Item::Message(message) = &event.item
+                    && let Some(item_id) = message.id.clone()
+                {
+                    emit(RealtimeEvent::ItemAdded {
+                        item_id,
+                        previous_item_id: event.previous_item_id,
+                        role: item_role(&message.role),
+                    });
+                }
+            }
+            ServerEvent::ConversationItemRetrieved(event) => {
+                if let Item::Message(message) = &event.item
+                    && message.role == Role::User
+                    && let Some(item_id) = message.id.clone()
+                {
+                    let text = message.text();
+                    if !text.trim().is_empty() {
+                        emit(RealtimeEvent::InputTranscript { item_id: Some(item_id), text, is_final: true });
+                    }
+                }
+            }
             ServerEvent::ConversationItemDone(event) => self.open_calls.item_added(&event.item),
             ServerEvent::ResponseCreated(event) => {
                 self.open_calls.response_created(event.response.id.as_deref());
@@ -252,6 +275,14 @@ fn output_text(output: Value) -> String {
     }
 }
 
+fn item_role(role: &Role) -> ItemRole {
+    match role {
+        Role::User => ItemRole::User,
+        Role::Assistant => ItemRole::Assistant,
+        _ => ItemRole::System,
+    }
+}
+
 fn seed_item(item: SeedItem) -> Item {
     match item.role {
         SeedRole::System => Item::system_text(item.text),
@@ -322,8 +353,18 @@ impl Dialect for OpenAiWire {
             Command::Seed(items) => {
                 items.into_iter().map(|item| ClientEvent::create_item(seed_item(item))).collect()
             }
+            Command::Insert { item, item_id, previous_item_id } => {
+                let mut item = seed_item(item);
+                if let Item::Message(message) = &mut item {
+                    message.id = item_id;
+                }
+                vec![ClientEvent::from(ConversationItemCreate { event_id: None, previous_item_id, item })]
+            }
             Command::DeleteItem(item_id) => {
                 vec![ClientEvent::from(ConversationItemDelete { event_id: None, item_id })]
+            }
+            Command::RetrieveItem(item_id) => {
+                vec![ClientEvent::from(ConversationItemRetrieve { event_id: None, item_id })]
             }
         };
         events.iter().map(|event| Ok(event.encode()?)).collect()
@@ -409,6 +450,46 @@ mod tests {
             &frames(&mut wire, expired)[..],
             [Action::Event(RealtimeEvent::SessionExpired { .. })]
         ));
+    }
+
+    #[test]
+    fn items_are_inserted_where_asked_and_retrieved_transcripts_are_final() {
+        let mut wire = wire();
+        let item = SeedItem::new(SeedRole::System, "Summary: they met.");
+        let sent = wire
+            .command(Command::Insert {
+                item,
+                item_id: Some("vb_summary_1".into()),
+                previous_item_id: Some("root".into()),
+            })
+            .unwrap();
+        let sent: Value = serde_json::from_str(&sent[0]).unwrap();
+        assert_eq!(sent["type"], "conversation.item.create");
+        assert_eq!(sent["previous_item_id"], "root");
+        assert_eq!(sent["item"]["id"], "vb_summary_1");
+        assert_eq!(sent["item"]["role"], "system");
+        let sent = wire.command(Command::RetrieveItem("item_7".into())).unwrap();
+        assert_eq!(sent, vec![r#"{"type":"conversation.item.retrieve","item_id":"item_7"}"#.to_owned()]);
+        let retrieved = r#"{"type":"conversation.item.retrieved","event_id":"e","item":{"id":"item_7","type":"message",
+            "role":"user","status":"completed","content":[{"type":"input_audio","transcript":"hello there"}]}}"#;
+        assert_eq!(
+            frames(&mut wire, retrieved),
+            vec![Action::Event(RealtimeEvent::InputTranscript {
+                item_id: Some("item_7".into()),
+                text: "hello there".into(),
+                is_final: true
+            })]
+        );
+        let added = r#"{"type":"conversation.item.added","event_id":"e","previous_item_id":"item_6","item":{"id":"item_7",
+            "type":"message","role":"user","status":"completed","content":[]}}"#;
+        assert_eq!(
+            frames(&mut wire, added),
+            vec![Action::Event(RealtimeEvent::ItemAdded {
+                item_id: "item_7".into(),
+                previous_item_id: Some("item_6".into()),
+                role: ItemRole::User
+            })]
+        );
     }
 
     #[test]
