@@ -33,6 +33,10 @@ sdk-check:
 test-nodevice:
     cargo test --workspace
 
+# Regenerates fixtures/audio/demo-mic.wav (needs espeak-ng).
+demo-audio:
+    bash scripts/make-demo-audio.sh
+
 # The simulator as a standalone server on a free port.
 sim:
     cargo run -p voicebot -- sim --port 0

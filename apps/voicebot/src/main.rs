@@ -114,6 +114,7 @@ fn run_sim(port: u16, scenario: Option<&std::path::Path>) -> Result<(), Failure>
             voicebot_sim::Error::Bind { .. } => {
                 Failure::Usage(format!("{err}; choose a free port, or `--port 0` to let the system pick one"))
             }
+            voicebot_sim::Error::EspeakUnavailable { .. } => Failure::Usage(err.to_string()),
             other => Failure::Runtime(anyhow::Error::new(other)),
         })?;
         let mut out = std::io::stdout().lock();

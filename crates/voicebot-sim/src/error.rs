@@ -42,6 +42,15 @@ pub enum Error {
         /// How long.
         waited: Duration,
     },
+    /// The scenario pins the espeak-ng voice but espeak-ng is not installed.
+    #[error(
+        "the scenario pins \"voice\": \"espeak\" but espeak-ng was not found ({looked_for}); install it \
+         (apt-get install espeak-ng), point VOICEBOT_ESPEAK or \"espeak_binary\" at it, or use \"voice\": \"auto\""
+    )]
+    EspeakUnavailable {
+        /// Where it was looked for.
+        looked_for: String,
+    },
     /// No open connection has this id.
     #[error("no open connection with id {0}")]
     NoConnection(u64),

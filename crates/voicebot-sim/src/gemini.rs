@@ -1,7 +1,9 @@
 //! Gemini Live sessions. A session whose setup declares functions is a *main*: the energy VAD finds each
 //! utterance in its 16 kHz input, and the scripted transcription, tool call and `turnComplete` follow.
 //! A session without functions is a *reader*: it speaks the text it is given as 24 kHz audio with output
-//! transcription. Both send `sessionResumptionUpdate` after each turn, and a main also right before each tool
+//! transcription. The utterance script is shared by the main sessions of one simulator: a new main session
+//! goes on where the previous ones stopped (as the handoff pipeline replaces its main after every narration),
+//! and a resumed one where its handle was taken. Both send `sessionResumptionUpdate` after each turn, and a main also right before each tool
 //! call (its snapshot includes the pending call), when the setup asks for resumption. With
 //! `sessionResumption.transparent` each update carries `lastConsumedClientMessageIndex`: the index of the last
 //! client message the snapshot includes, counting this connection's messages after `setup` from 0.
@@ -21,6 +23,8 @@ use crate::link::{Link, Meta, Out, Session, When};
 use crate::record::Api;
 use crate::scenario::Utterance;
 use crate::shared::Shared;
+use crate::speech::Ready;
+use crate::timeline::SessionRole;
 use crate::vad::{Vad, VadEvent};
 
 mod turns;
@@ -60,6 +64,8 @@ pub(crate) struct GeminiSession {
     received: u64,
     /// Whether resumption updates carry `lastConsumedClientMessageIndex`.
     transparent: bool,
+    /// Speech being generated: job id to the turn's tag and the text.
+    waiting_speech: HashMap<u64, (u64, String)>,
 }
 
 impl GeminiSession {
@@ -79,6 +85,7 @@ impl GeminiSession {
             closing: false,
             received: 0,
             transparent: false,
+            waiting_speech: HashMap::new(),
         }
     }
 
@@ -90,11 +97,18 @@ impl GeminiSession {
     }
 
     fn on_setup(&mut self, link: &mut Link, setup: Box<Setup>) {
-        let model = setup.model.clone();
-        link.shared.with_conn(link.conn, |conn| conn.model = Some(model));
         self.main = setup.tools.iter().flatten().any(|tool| {
             tool.function_declarations.as_ref().is_some_and(|declarations| !declarations.is_empty())
         });
+        let (model, at) = (setup.model.clone(), link.shared.now());
+        let role = if self.main { SessionRole::Main } else { SessionRole::Reader };
+        link.shared.with_conn(link.conn, |conn| {
+            conn.model = Some(model);
+            conn.role = Some(role);
+            conn.marks.setup_received_at.push(at);
+        });
+        // A new main session goes on with the script where the previous ones stopped.
+        self.saved.utterance = self.shared.utterances_heard();
         let detection =
             setup.realtime_input_config.as_ref().and_then(|c| c.automatic_activity_detection.as_ref());
         self.auto_vad = detection.and_then(|d| d.disabled) != Some(true);
@@ -181,6 +195,7 @@ impl GeminiSession {
             conn.audio.input_samples += count;
             conn.audio.input_frames += 1;
             conn.marks.first_input_audio_at.get_or_insert(at);
+            conn.marks.last_input_audio_at = Some(at);
         });
         if !(self.main && self.auto_vad) {
             return;
@@ -264,6 +279,10 @@ impl Session for GeminiSession {
             Fault::RepeatToolCall { in_server_content } => self.repeat_next_call = Some(in_server_content),
             other => tracing::debug!(api = ?Api::Gemini, fault = ?other, "fault does not apply to gemini"),
         }
+    }
+
+    fn on_speech(&mut self, link: &mut Link, ready: Ready) {
+        self.speech_ready(link, ready);
     }
 }
 

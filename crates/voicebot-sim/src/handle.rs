@@ -15,6 +15,7 @@ use crate::record::{Api, Connection, Frame, Violation};
 use crate::scenario::Scenario;
 use crate::server;
 use crate::shared::{Command, Shared, State};
+use crate::timeline::{DeafWindow, Report, SessionTimeline};
 
 /// Starts simulators.
 #[derive(Debug)]
@@ -24,7 +25,8 @@ impl Sim {
     /// Starts a simulator on `127.0.0.1` with a free port, on the current tokio runtime.
     ///
     /// # Errors
-    /// [`Error::Bind`] when no port can be bound.
+    /// [`Error::Bind`] when no port can be bound, [`Error::EspeakUnavailable`] when the scenario pins
+    /// `"voice": "espeak"` and espeak-ng is not installed.
     pub async fn start(scenario: Scenario) -> Result<SimHandle> {
         Sim::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), scenario).await
     }
@@ -32,11 +34,12 @@ impl Sim {
     /// Starts a simulator on `addr` (port 0 picks a free one), on the current tokio runtime.
     ///
     /// # Errors
-    /// [`Error::Bind`] when `addr` cannot be bound.
+    /// [`Error::Bind`] when `addr` cannot be bound, [`Error::EspeakUnavailable`] when the scenario pins
+    /// `"voice": "espeak"` and espeak-ng is not installed.
     pub async fn start_on(addr: SocketAddr, scenario: Scenario) -> Result<SimHandle> {
+        let shared = Arc::new(Shared::new(scenario)?);
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
         let bound = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
-        let shared = Arc::new(Shared::new(scenario));
         let tracker = TaskTracker::new();
         let accept = tokio::spawn(server::serve(listener, shared.clone(), tracker.clone()));
         tracing::info!(addr = %bound, scenario = %shared.scenario.name, "simulator listening");
@@ -95,6 +98,21 @@ impl SimHandle {
     /// Every protocol violation recorded so far.
     pub fn violations(&self) -> Vec<Violation> {
         self.shared.lock().violations.clone()
+    }
+
+    /// The timeline of every connection so far, in order of arrival.
+    pub fn timeline(&self) -> Vec<SessionTimeline> {
+        self.shared.lock().connections.iter().map(SessionTimeline::from).collect()
+    }
+
+    /// The deaf window after every reader that completed a turn (see [`DeafWindow`]).
+    pub fn deaf_windows(&self) -> Vec<DeafWindow> {
+        crate::timeline::deaf_windows(&self.timeline())
+    }
+
+    /// The timeline, deaf windows and violations together, as `GET /sim/report` answers them.
+    pub fn report(&self) -> Report {
+        self.shared.report()
     }
 
     /// Sends `server_frame_json` as it is on connection `conn_id` (binary for Gemini, text for OpenAI).

@@ -30,17 +30,37 @@
 //! [`Violation`]s, `push`, `inject(`[`Fault`]`)`, `wait_*` helpers that never sleep, and `shutdown`.
 //! [`Scenario`] is the script, loaded from JSON with unknown fields refused.
 //!
+//! # Timeline and deaf windows
+//! Every connection's monotonic timeline is recorded: connect, each `setup` / `session.update` received and
+//! acknowledged, first and latest input audio frame and their count, each `turnComplete` / spoken
+//! `response.done` sent, each tool call sent and its response received, close. [`SimHandle::timeline`] returns
+//! it as [`SessionTimeline`]s and [`SimHandle::deaf_windows`] computes, for each reader session (one that
+//! declares no tools), the time from its final turn to the first audio frame of the next main session
+//! ([`DeafWindow`]). A program outside the process gets all of it, with the violations, as a [`Report`] from
+//! `GET /sim/report`.
+//!
+//! # Scripts across sessions
+//! The Gemini utterance script is shared by the main sessions of one simulator: a new main session goes on
+//! where the previous one stopped, as the handoff pipeline replaces its main after every narration.
+//!
 //! # Audio
 //! Input audio goes through an energy VAD (RMS in dBFS over 20 ms windows, threshold -45 dBFS, 60 ms of speech to
 //! start, 500 ms hangover to end; see [`VadConfig`]). Output audio is 24 kHz PCM16 in 80 ms chunks sent at 4x real
-//! time by default ([`AudioConfig`]): real speech from `espeak-ng --stdout` when it is on `PATH`, otherwise a clearly
-//! synthetic 120 Hz buzz, about 70 ms per character, peaking at -12 dBFS.
+//! time by default ([`AudioConfig`]). The [`Voice`] is real speech from espeak-ng, resampled from its native
+//! rate with rubato's FFT resampler, or a clearly synthetic 120 Hz buzz, about 70 ms per character, peaking at
+//! -12 dBFS: `auto` (the default) picks espeak-ng when it is installed, a scenario can pin either, and pinning
+//! `espeak` where it is missing makes [`Sim::start`] fail with [`Error::EspeakUnavailable`]. The binary is the
+//! scenario's `espeak_binary`, else `$VOICEBOT_ESPEAK`, else `espeak-ng` on `PATH`
+//! (`VOICEBOT_ESPEAK=/nonexistent` simulates a machine without it). Speech is generated on tokio's blocking
+//! pool and cached per simulator by voice and text (64 texts, 10 minutes of audio at most), so a session
+//! keeps answering pings, cancels and truncates while espeak-ng runs.
 //!
 //! # What it deliberately does not do
 //! It never talks to a real provider and never proxies. It shares wire types with the clients through
 //! `voicebot-protocol` but never imports the transport crate, so a bug in a client cannot hide behind the same
 //! bug in the simulator. It understands no language: transcripts and answers come from the scenario or are
-//! derived mechanically from the input. No TLS, no WebRTC, no ephemeral tokens. Scenario files are JSON only.
+//! derived mechanically from the input. No TLS (clients that insist on `wss://` need a shim, see
+//! `docs/simulator.md`), no WebRTC, no ephemeral tokens. Scenario files are JSON only.
 //!
 //! # Example
 //! ```no_run
@@ -70,6 +90,7 @@ mod scenario;
 mod server;
 mod shared;
 mod speech;
+mod timeline;
 mod vad;
 
 pub use error::{Error, Result};
@@ -77,6 +98,7 @@ pub use fault::Fault;
 pub use handle::{Sim, SimHandle};
 pub use record::{Api, AudioStats, CloseRecord, Connection, Direction, Frame, Marks, Violation};
 pub use scenario::{
-    AudioConfig, GeminiScript, OpenAiScript, OpenAiTurn, ResponsesScript, Scenario, TokensPerTurn,
-    ToolCallScript, Utterance, VadConfig,
+    AudioConfig, GeminiScript, OpenAiScript, OpenAiTurn, ResponsesScript, Scenario, ScriptedAnswer,
+    TokensPerTurn, ToolCallScript, Utterance, VadConfig, Voice,
 };
+pub use timeline::{DeafWindow, Report, SessionRole, SessionTimeline, ToolCallTiming, deaf_windows};

@@ -4,20 +4,23 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt as _, StreamExt as _};
+use futures_util::StreamExt as _;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
-use tokio::time::{Instant, sleep_until, timeout};
+use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use voicebot_protocol::WireMessage;
 
 use crate::fault::Fault;
 use crate::record::{Api, CloseRecord, Direction};
 use crate::shared::{Command, Shared};
+use crate::speech::{Ready, SpeechJobs};
+
+mod io;
+
+pub(crate) use io::kind_of;
+use io::{flush_due, receive, send_close};
 
 /// The upgraded socket.
 pub(crate) type Ws = WebSocketStream<TokioIo<Upgraded>>;
@@ -35,6 +38,8 @@ pub(crate) trait Session {
     fn on_text(&mut self, link: &mut Link, text: &str);
     /// Called for faults the link does not handle itself.
     fn on_fault(&mut self, link: &mut Link, fault: Fault);
+    /// Called when speech asked for with [`Link::request_speech`] is ready and its tag was not cancelled.
+    fn on_speech(&mut self, link: &mut Link, ready: Ready);
 }
 
 /// Something to send.
@@ -74,8 +79,10 @@ pub(crate) struct Meta {
     pub(crate) audio_item: Option<String>,
     /// This frame completes a turn (latency mark).
     pub(crate) turn_complete: bool,
-    /// This frame is Gemini's `setupComplete`.
+    /// This frame acknowledges the session's configuration: Gemini `setupComplete`, OpenAI `session.updated`.
     pub(crate) setup_complete: bool,
+    /// This frame carries a tool call: its id and name.
+    pub(crate) tool_call: Option<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -101,6 +108,8 @@ pub(crate) struct Link {
     pub(crate) drop_mid_response: bool,
     /// Whether Gemini's `setupComplete` has gone out.
     pub(crate) setup_complete_sent: bool,
+    /// Speech being generated for this connection.
+    jobs: SpeechJobs,
 }
 
 /// How the loop ended.
@@ -123,6 +132,7 @@ impl Link {
             stalled_until: None,
             drop_mid_response: false,
             setup_complete_sent: false,
+            jobs: SpeechJobs::default(),
         }
     }
 
@@ -155,7 +165,13 @@ impl Link {
         }
     }
 
-    /// Removes every queued frame of group `tag`; returns how many were removed.
+    /// Starts generating speech for `text` off this task, on behalf of group `tag`; the session gets it in
+    /// [`Session::on_speech`] with the returned job id, unless the tag is cancelled first.
+    pub(crate) fn request_speech(&mut self, text: &str, tag: u64) -> u64 {
+        self.jobs.request(&self.shared.speech, text, tag)
+    }
+
+    /// Removes every queued frame and speech request of group `tag`; returns how many were removed.
     pub(crate) fn cancel_tag(&mut self, tag: u64) -> usize {
         let before = self.queue.len();
         self.queue.retain(|queued| queued.meta.tag != tag);
@@ -163,12 +179,12 @@ impl Link {
         if removed > 0 {
             self.cursor = self.queue.iter().map(|queued| queued.due).max().unwrap_or_else(Instant::now);
         }
-        removed
+        removed + self.jobs.cancel_tag(tag)
     }
 
-    /// Whether frames of group `tag` are still queued.
+    /// Whether frames or speech of group `tag` are still on their way.
     pub(crate) fn has_tag(&self, tag: u64) -> bool {
-        tag != 0 && self.queue.iter().any(|queued| queued.meta.tag == tag)
+        tag != 0 && (self.queue.iter().any(|queued| queued.meta.tag == tag) || self.jobs.has_tag(tag))
     }
 
     /// Output audio of `item` actually sent, in samples.
@@ -261,138 +277,12 @@ async fn drive<S: Session>(
                     return end;
                 }
             }
+            Some(ready) = link.jobs.next(), if !link.jobs.is_idle() => session.on_speech(link, ready),
             message = ws.next(), if link.stalled_until.is_none() => {
                 if let Some(end) = receive(link, session, message) {
                     return end;
                 }
             }
         }
-    }
-}
-
-/// Handles one incoming frame; returns how the connection ended if it did.
-fn receive<S: Session>(
-    link: &mut Link,
-    session: &mut S,
-    message: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
-) -> Option<End> {
-    match message {
-        Some(Ok(Message::Text(text))) => {
-            link.record(Direction::Received, &kind_of(&text), &text);
-            session.on_text(link, &text);
-        }
-        Some(Ok(Message::Binary(bytes))) => {
-            let text = String::from_utf8_lossy(&bytes).into_owned();
-            link.record(Direction::Received, &kind_of(&text), &text);
-            session.on_text(link, &text);
-        }
-        Some(Ok(Message::Ping(_))) => {
-            link.record(Direction::Received, "ping", "");
-            if let Some(delay) = link.slow_pong {
-                link.stalled_until = Some(Instant::now() + delay);
-            }
-        }
-        Some(Ok(Message::Pong(_))) => link.record(Direction::Received, "pong", ""),
-        Some(Ok(Message::Close(frame))) => {
-            let (code, reason) = frame
-                .map_or((1005, String::new()), |frame| (u16::from(frame.code), frame.reason.to_string()));
-            link.record(Direction::Received, "close", &format!("{code} {reason}"));
-            let record = CloseRecord { code, reason, by: Direction::Received };
-            link.shared.with_conn(link.conn, |conn| {
-                conn.close.get_or_insert(record);
-            });
-        }
-        Some(Ok(Message::Frame(_))) => {}
-        Some(Err(_)) | None => {
-            let closed_cleanly =
-                link.shared.lock().connections.iter().any(|c| c.id == link.conn && c.close.is_some());
-            return Some(if closed_cleanly { End::Closed(None) } else { End::Dropped });
-        }
-    }
-    None
-}
-
-/// Sends every due frame; returns how the connection ended if a close or drop was among them.
-async fn flush_due(link: &mut Link, ws: &mut Ws) -> Option<End> {
-    while link.queue.first().is_some_and(|queued| queued.due <= Instant::now()) {
-        let queued = link.queue.remove(0);
-        match queued.out {
-            Out::Json { kind, text } => {
-                let message = if link.binary {
-                    Message::Binary(text.clone().into())
-                } else {
-                    Message::Text(text.clone().into())
-                };
-                link.record(Direction::Sent, &kind, &text);
-                if ws.send(message).await.is_err() {
-                    return Some(End::Dropped);
-                }
-                account(link, &queued.meta);
-                if queued.meta.audio_samples > 0 && link.drop_mid_response {
-                    return Some(End::Dropped);
-                }
-            }
-            Out::Raw(text) => {
-                link.record(Direction::Sent, "malformed", &text);
-                if ws.send(Message::Text(text.into())).await.is_err() {
-                    return Some(End::Dropped);
-                }
-            }
-            Out::Close(code, reason) => return Some(send_close(link, ws, code, &reason).await),
-            Out::Drop => return Some(End::Dropped),
-        }
-    }
-    None
-}
-
-fn account(link: &mut Link, meta: &Meta) {
-    let at = link.shared.now();
-    if let Some(item) = &meta.audio_item {
-        *link.sent_audio.entry(item.clone()).or_default() += meta.audio_samples;
-    }
-    if meta.setup_complete {
-        link.setup_complete_sent = true;
-    }
-    if meta.audio_samples > 0 || meta.turn_complete {
-        let (samples, turn_complete) = (meta.audio_samples, meta.turn_complete);
-        link.shared.with_conn(link.conn, |conn| {
-            conn.audio.output_samples += samples;
-            if turn_complete {
-                conn.marks.turn_complete_at.push(at);
-            }
-        });
-    }
-}
-
-/// Sends a close frame, waits briefly for the client's answer, and reports the close.
-async fn send_close(link: &mut Link, ws: &mut Ws, code: u16, reason: &str) -> End {
-    link.record(Direction::Sent, "close", &format!("{code} {reason}"));
-    let record = CloseRecord { code, reason: reason.to_owned(), by: Direction::Sent };
-    link.shared.with_conn(link.conn, |conn| {
-        conn.close.get_or_insert(record.clone());
-    });
-    let frame = CloseFrame { code: CloseCode::from(code), reason: reason.to_owned().into() };
-    if ws.send(Message::Close(Some(frame))).await.is_ok() {
-        let grace = if link.shared.cancel.is_cancelled() { SHUTDOWN_GRACE } else { CLOSE_GRACE };
-        let _ = timeout(grace, async {
-            while let Some(Ok(message)) = ws.next().await {
-                if let Message::Close(_) = message {
-                    link.record(Direction::Received, "close", "");
-                }
-            }
-        })
-        .await;
-    }
-    End::Closed(Some(record))
-}
-
-/// The kind of a JSON frame: its `type`, or its top-level keys joined with `+`, or `malformed`.
-pub(crate) fn kind_of(text: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(map)) => match map.get("type").and_then(serde_json::Value::as_str) {
-            Some(kind) => kind.to_owned(),
-            None => map.keys().cloned().collect::<Vec<_>>().join("+"),
-        },
-        _ => "malformed".to_owned(),
     }
 }

@@ -7,7 +7,7 @@ mod input;
 mod items;
 mod respond;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use voicebot_protocol::WireMessage;
@@ -20,6 +20,8 @@ use voicebot_protocol::openai::{
 use crate::fault::Fault;
 use crate::link::{Link, Meta, Out, Session as LinkSession, When};
 use crate::shared::Shared;
+use crate::speech::Ready;
+use crate::timeline::SessionRole;
 use crate::vad::Vad;
 
 /// The input and output rate of the GA PCM format.
@@ -62,6 +64,8 @@ pub(crate) struct OpenAiSession {
     responses: u64,
     next_tag: u64,
     closing: bool,
+    /// Spoken replies waiting for their speech, by job id.
+    waiting_speech: HashMap<u64, respond::Reply>,
 }
 
 impl OpenAiSession {
@@ -83,6 +87,7 @@ impl OpenAiSession {
             responses: 0,
             next_tag: 0,
             closing: false,
+            waiting_speech: HashMap::new(),
         };
         me.rebuild_vad();
         me
@@ -144,6 +149,8 @@ impl OpenAiSession {
     }
 
     fn on_session_update(&mut self, link: &mut Link, session: Session, client_event: Option<&str>) {
+        let at = link.shared.now();
+        link.shared.with_conn(link.conn, |conn| conn.marks.setup_received_at.push(at));
         let Session::Realtime(update) = session else {
             self.error(
                 link,
@@ -174,8 +181,12 @@ impl OpenAiSession {
         }
         config::merge_session(&mut self.session, update);
         self.rebuild_vad();
+        let tools = self.session.tools.as_ref().is_some_and(|tools| !tools.is_empty());
+        let role = if tools { SessionRole::Main } else { SessionRole::Reader };
+        link.shared.with_conn(link.conn, |conn| conn.role = Some(role));
         let session = Session::Realtime(self.session.clone());
-        link.send(&ServerEvent::from(SessionUpdated { event_id: self.event_id(), session }));
+        let updated = ServerEvent::from(SessionUpdated { event_id: self.event_id(), session });
+        link.send_with(&updated, When::Now, Meta { setup_complete: true, ..Meta::default() });
     }
 
     fn add_item(&mut self, link: &mut Link, item: Item, previous: Option<String>, assistant_audio: bool) {
@@ -350,5 +361,9 @@ impl LinkSession for OpenAiSession {
             );
             self.closing = true;
         }
+    }
+
+    fn on_speech(&mut self, link: &mut Link, ready: Ready) {
+        self.speech_ready(link, ready);
     }
 }

@@ -5,6 +5,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::timeline::{SessionRole, ToolCallTiming, ms};
+
 /// Which of the three simulated APIs a connection or frame belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Api {
@@ -75,13 +77,21 @@ pub struct AudioStats {
     pub input_frames: u64,
 }
 
-/// Time marks on one connection, for latency measurements later.
+/// Time marks on one connection, for latency measurements (see [`SessionTimeline`](crate::SessionTimeline)).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Marks {
+    /// When each Gemini `setup` or OpenAI `session.update` arrived, in order.
+    pub setup_received_at: Vec<Duration>,
+    /// When each Gemini `setupComplete` or OpenAI `session.updated` was sent, in order.
+    pub setup_acknowledged_at: Vec<Duration>,
     /// When the first input audio frame arrived.
     pub first_input_audio_at: Option<Duration>,
-    /// When each Gemini `turnComplete` or OpenAI `response.done` was sent, in order.
+    /// When the latest input audio frame arrived.
+    pub last_input_audio_at: Option<Duration>,
+    /// When each Gemini `turnComplete` or OpenAI spoken `response.done` was sent, in order.
     pub turn_complete_at: Vec<Duration>,
+    /// Each tool call sent on this connection, and each tool response received on it.
+    pub tool_calls: Vec<ToolCallTiming>,
 }
 
 /// One connection (WebSocket session or HTTP request) the simulator accepted or refused.
@@ -111,6 +121,9 @@ pub struct Connection {
     pub resumption_handle: Option<String>,
     /// Audio counts.
     pub audio: AudioStats,
+    /// Main (declares tools) or reader (no tools), from the latest Gemini `setup` or OpenAI `session.update`;
+    /// `None` before one arrived and for HTTP requests.
+    pub role: Option<SessionRole>,
     /// Latency marks.
     pub marks: Marks,
 }
@@ -123,11 +136,14 @@ impl Connection {
 }
 
 /// A protocol violation: something a real service would reject, ignore or misbehave on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// In JSON (`GET /sim/report`, `GET /sim/violations`) `at` is `at_ms`, milliseconds as a number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
     /// The connection it happened on.
     pub conn: u64,
-    /// When.
+    /// When, since the simulator started.
+    #[serde(rename = "at_ms", with = "ms")]
     pub at: Duration,
     /// A short stable code, for example `ga_session_update_without_type`.
     pub code: String,

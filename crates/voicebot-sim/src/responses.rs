@@ -1,5 +1,5 @@
-//! The Responses API: `POST /v1/responses`, answered in plain JSON or as SSE, with an answer derived from the
-//! input (`Answer to: <input>. <suffix>`), usage filled in, and the Responses faults applied.
+//! The Responses API: `POST /v1/responses`, answered in plain JSON or as SSE, with a scripted answer or one
+//! derived from the input (`Answer to: <input>. <suffix>`), usage filled in, and the Responses faults applied.
 
 use std::sync::Arc;
 
@@ -160,11 +160,7 @@ fn build(shared: &Arc<Shared>, request: &CreateResponse, incomplete: bool) -> Re
         response.usage = Some(usage(input_tokens, spent, spent));
         return response;
     }
-    let answer = format!(
-        "Answer to: {}. {}",
-        input.trim().trim_end_matches(['.', '?', '!']),
-        shared.scenario.responses.suffix
-    );
+    let answer = shared.scenario.responses.answer(&input);
     let output_tokens = tokens(&answer);
     let message = OutputMessage {
         id: shared.next_id("msg"),
@@ -312,7 +308,7 @@ mod tests {
 
     #[test]
     fn the_answer_is_derived_from_the_input_and_streams_in_the_documented_order() {
-        let shared = Arc::new(Shared::new(crate::Scenario::default()));
+        let shared = Arc::new(Shared::new(crate::Scenario::default()).unwrap());
         let request = CreateResponse::user_text("gpt-5-mini", "Plan.", "Book a table for two?");
         let response = build(&shared, &request, false);
         assert!(
@@ -330,8 +326,22 @@ mod tests {
     }
 
     #[test]
+    fn a_scripted_answer_is_given_verbatim_when_the_input_contains_its_phrase() {
+        let mut scenario = crate::Scenario::default();
+        scenario.responses.answers.push(crate::ScriptedAnswer {
+            input_contains: "SKY is blue".into(),
+            text: "Rayleigh scattering.".into(),
+        });
+        let shared = Arc::new(Shared::new(scenario).unwrap());
+        let asked = CreateResponse::user_text("gpt-5.2", "Plan.", "Explain why the sky is blue.");
+        assert_eq!(build(&shared, &asked, false).output_text(), "Rayleigh scattering.");
+        let other = CreateResponse::user_text("gpt-5.2", "Plan.", "Why is grass green?");
+        assert!(build(&shared, &other, false).output_text().starts_with("Answer to: Why is grass green. "));
+    }
+
+    #[test]
     fn an_incomplete_answer_holds_only_reasoning() {
-        let shared = Arc::new(Shared::new(crate::Scenario::default()));
+        let shared = Arc::new(Shared::new(crate::Scenario::default()).unwrap());
         let request = CreateResponse::user_text("gpt-5-mini", "Plan.", "Hi").with_max_output_tokens(100);
         let response = build(&shared, &request, true);
         assert!(response.budget_spent_on_reasoning());

@@ -1,6 +1,6 @@
 //! Scenarios: what the simulated models say and do, as data (JSON files under `fixtures/sim/`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -98,7 +98,7 @@ impl Default for VadConfig {
     }
 }
 
-/// How model audio is cut into chunks and paced.
+/// How model audio is generated, cut into chunks and paced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AudioConfig {
@@ -107,12 +107,35 @@ pub struct AudioConfig {
     /// Speed relative to real time: 4.0 sends 80 ms of audio every 20 ms; 0 sends everything at once.
     /// Default 4.0 (real services also send faster than real time).
     pub pace: f64,
+    /// Which voice speaks. Default [`Voice::Auto`].
+    pub voice: Voice,
+    /// The espeak-ng binary. Default: the `VOICEBOT_ESPEAK` environment variable when it is set and not
+    /// empty, otherwise `espeak-ng` on `PATH`. A path that is not a file means espeak-ng is not installed.
+    pub espeak_binary: Option<PathBuf>,
 }
 
 impl Default for AudioConfig {
     fn default() -> Self {
-        AudioConfig { chunk_ms: 80, pace: 4.0 }
+        AudioConfig { chunk_ms: 80, pace: 4.0, voice: Voice::Auto, espeak_binary: None }
     }
+}
+
+/// The voice of the simulated models.
+///
+/// Speech is generated off the connection's task and cached per simulator by voice and text, so a
+/// session stays responsive (pings, cancels, truncates) while a long text is synthesized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Voice {
+    /// espeak-ng when it is installed, the synthetic voice otherwise.
+    #[default]
+    Auto,
+    /// A clearly synthetic voiced signal with speech-like timing (a 120 Hz buzz, about 70 ms per
+    /// character, peaking at -12 dBFS), the same on every machine. Tests that depend on timing pin it.
+    Synthetic,
+    /// Real speech from espeak-ng, resampled to 24 kHz. [`Sim::start`](crate::Sim::start) fails with
+    /// [`Error::EspeakUnavailable`] when espeak-ng is not installed.
+    Espeak,
 }
 
 /// A scripted tool call.
@@ -144,8 +167,9 @@ pub struct Utterance {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GeminiScript {
-    /// The k-th utterance a main session detects gets the k-th entry; later ones get an unscripted
-    /// transcription and no tool call.
+    /// The k-th utterance the main sessions of one simulator detect, counted across sessions (a new main
+    /// session goes on where the previous ones stopped; a resumed one where its handle was taken), gets the
+    /// k-th entry; later ones get an unscripted transcription and no tool call.
     pub utterances: Vec<Utterance>,
     /// Delay between `setup` and `setupComplete`, in ms, so that audio sent too early is caught. Default 20.
     pub setup_complete_delay_ms: u64,
@@ -246,18 +270,46 @@ impl Default for OpenAiScript {
     }
 }
 
-/// The Responses API behaviour: the answer is `Answer to: <input>. <suffix>`.
+/// The Responses API behaviour: the first of `answers` whose `input_contains` is in the input gives the
+/// answer verbatim; otherwise the answer is `Answer to: <input>. <suffix>`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ResponsesScript {
-    /// The sentence appended to every answer.
+    /// The sentence appended to every derived answer.
     pub suffix: String,
+    /// Scripted answers, tried in order.
+    pub answers: Vec<ScriptedAnswer>,
 }
 
 impl Default for ResponsesScript {
     fn default() -> Self {
-        ResponsesScript { suffix: "The simulator has thought about it carefully.".to_owned() }
+        ResponsesScript {
+            suffix: "The simulator has thought about it carefully.".to_owned(),
+            answers: Vec::new(),
+        }
     }
+}
+
+impl ResponsesScript {
+    /// The answer to `input`: the first scripted answer whose `input_contains` occurs in it (ignoring
+    /// case), otherwise one derived from the input.
+    pub fn answer(&self, input: &str) -> String {
+        let lower = input.to_lowercase();
+        match self.answers.iter().find(|answer| lower.contains(&answer.input_contains.to_lowercase())) {
+            Some(answer) => answer.text.clone(),
+            None => format!("Answer to: {}. {}", input.trim().trim_end_matches(['.', '?', '!']), self.suffix),
+        }
+    }
+}
+
+/// A Responses answer given verbatim when the input contains a phrase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptedAnswer {
+    /// The phrase to look for in the input, ignoring case; empty matches every input.
+    pub input_contains: String,
+    /// The answer text.
+    pub text: String,
 }
 
 #[cfg(test)]

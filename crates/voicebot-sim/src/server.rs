@@ -35,6 +35,8 @@ pub(crate) const GEMINI_PATHS: [&str; 3] = [
 /// Where a standalone simulator reports its recorded protocol violations, for programs outside this process
 /// (the official-SDK check in `scripts/sdk-check`). Not part of any provider's API.
 pub(crate) const VIOLATIONS_PATH: &str = "/sim/violations";
+/// Where a standalone simulator reports its timeline, deaf windows and violations as a [`crate::Report`].
+pub(crate) const REPORT_PATH: &str = "/sim/report";
 
 /// The body type of every answer.
 pub(crate) type Body = Full<Bytes>;
@@ -76,6 +78,9 @@ async fn route(request: Request<Incoming>, shared: Arc<Shared>, tracker: TaskTra
         (&Method::GET, p) if GEMINI_PATHS.contains(&p) => websocket(request, shared, tracker, Api::Gemini),
         (&Method::POST, RESPONSES_PATH) => responses::handle(request, shared).await,
         (&Method::GET, VIOLATIONS_PATH) => json(StatusCode::OK, &violations(&shared)),
+        (&Method::GET, REPORT_PATH) => {
+            json(StatusCode::OK, &serde_json::to_value(shared.report()).unwrap_or_default())
+        }
         _ => json(StatusCode::NOT_FOUND, &not_found(&path)),
     }
 }
@@ -126,6 +131,7 @@ pub(crate) fn connection_record<B>(request: &Request<B>, api: Api, status: u16) 
         close: None,
         dropped: false,
         resumption_handle: None,
+        role: None,
         audio: crate::record::AudioStats::default(),
         marks: crate::record::Marks::default(),
     }

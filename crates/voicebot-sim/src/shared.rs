@@ -1,18 +1,21 @@
 //! The state shared by the server tasks and every handle: records, live connections, pending faults.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::error::Result;
 use crate::fault::{Fault, ResponsesAction, ResponsesFaults};
 use crate::gemini::Saved;
 use crate::record::{Api, CloseRecord, Connection, Direction, Frame, Violation, elide_text};
 use crate::scenario::Scenario;
+use crate::speech::Speech;
+use crate::timeline::{Report, SessionTimeline, ToolCallTiming, deaf_windows};
 
 /// A command for one connection's task.
 #[derive(Debug)]
@@ -45,13 +48,23 @@ pub(crate) struct Shared {
     pub(crate) start: Instant,
     pub(crate) scenario: Scenario,
     pub(crate) cancel: CancellationToken,
+    /// The voice and its cache, shared by every connection.
+    pub(crate) speech: Arc<Speech>,
     state: Mutex<State>,
     changed: watch::Sender<u64>,
     ids: AtomicU64,
+    /// Utterances of the Gemini script consumed so far by main sessions (the script index a new main starts at).
+    utterances: AtomicUsize,
 }
 
 impl Shared {
-    pub(crate) fn new(scenario: Scenario) -> Self {
+    /// The shared core for `scenario`.
+    ///
+    /// # Errors
+    /// [`Error::EspeakUnavailable`](crate::Error::EspeakUnavailable) when the scenario pins espeak-ng and it
+    /// is not installed.
+    pub(crate) fn new(scenario: Scenario) -> Result<Self> {
+        let speech = Arc::new(Speech::new(&scenario.audio)?);
         let (changed, _) = watch::channel(0);
         let mut state = State::default();
         for fault in &scenario.faults {
@@ -61,13 +74,55 @@ impl Shared {
                 state.pending.push(fault.clone());
             }
         }
-        Shared {
+        Ok(Shared {
             start: Instant::now(),
             scenario,
             cancel: CancellationToken::new(),
+            speech,
             state: Mutex::new(state),
             changed,
             ids: AtomicU64::new(0),
+            utterances: AtomicUsize::new(0),
+        })
+    }
+
+    /// How many scripted utterances main sessions have consumed so far.
+    pub(crate) fn utterances_heard(&self) -> usize {
+        self.utterances.load(Ordering::Relaxed)
+    }
+
+    /// Notes that a main session has consumed the script up to `heard` utterances.
+    pub(crate) fn heard_utterances(&self, heard: usize) {
+        self.utterances.fetch_max(heard, Ordering::Relaxed);
+    }
+
+    /// Records that the response to tool call `id` arrived on connection `conn`.
+    pub(crate) fn tool_response(&self, conn: u64, id: &str, name: &str) {
+        let at = self.now();
+        self.with_conn(conn, |record| {
+            match record.marks.tool_calls.iter_mut().find(|call| call.id == id && call.response_at.is_none())
+            {
+                Some(call) => call.response_at = Some(at),
+                None => record.marks.tool_calls.push(ToolCallTiming {
+                    id: id.to_owned(),
+                    name: name.to_owned(),
+                    sent_at: None,
+                    response_at: Some(at),
+                }),
+            }
+        });
+    }
+
+    /// The report of everything recorded so far.
+    pub(crate) fn report(&self) -> Report {
+        let state = self.lock();
+        let timeline: Vec<SessionTimeline> = state.connections.iter().map(SessionTimeline::from).collect();
+        Report {
+            scenario: self.scenario.name.clone(),
+            voice: self.speech.voice_name().to_owned(),
+            deaf_windows: deaf_windows(&timeline),
+            timeline,
+            violations: state.violations.clone(),
         }
     }
 

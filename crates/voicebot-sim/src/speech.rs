@@ -1,15 +1,22 @@
-//! Speech for the model's voice: espeak-ng when it is installed, otherwise a clearly synthetic voiced signal.
+//! Speech for the model's voice: espeak-ng when it is installed (or pinned), otherwise a clearly synthetic
+//! voiced signal; generated off the connection's task and cached per simulator.
 //!
 //! The synthetic voice is a 120 Hz buzz (five harmonics) shaped into one syllable per character, about
 //! 70 ms per character, spaces silent, with a peak amplitude of -12 dBFS. It is not meant to sound like
 //! speech, only to have speech-like timing and level so that VADs, meters and players behave.
 
+mod espeak;
+mod jobs;
+
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
-use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::scenario::AudioConfig;
+pub(crate) use jobs::{Ready, SpeechJobs};
+
+use crate::error::{Error, Result};
+use crate::scenario::{AudioConfig, Voice};
 
 /// The output rate of both realtime APIs.
 pub(crate) const OUTPUT_RATE_HZ: u32 = 24_000;
@@ -17,6 +24,124 @@ pub(crate) const OUTPUT_RATE_HZ: u32 = 24_000;
 const MS_PER_CHAR: u32 = 70;
 /// Peak amplitude of the synthetic voice: -12 dBFS.
 const PEAK: f64 = 0.251;
+/// At most this many texts are cached.
+const CACHE_ENTRIES: usize = 64;
+/// At most this much audio is cached, in samples (10 minutes at 24 kHz, about 29 MB).
+const CACHE_SAMPLES: usize = OUTPUT_RATE_HZ as usize * 600;
+
+/// The voice a simulator speaks with, resolved when it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Resolved {
+    /// [`synthetic`].
+    Synthetic,
+    /// espeak-ng at this path.
+    Espeak(PathBuf),
+}
+
+/// Speech generation for one simulator: the resolved voice and a bounded least-recently-used cache.
+#[derive(Debug)]
+pub(crate) struct Speech {
+    voice: Resolved,
+    cache: Mutex<Cache>,
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    map: HashMap<(Resolved, String), Arc<[i16]>>,
+    /// Keys from least to most recently used.
+    order: VecDeque<(Resolved, String)>,
+    samples: usize,
+}
+
+impl Speech {
+    /// Resolves the voice `audio` asks for, with the process environment.
+    ///
+    /// # Errors
+    /// [`Error::EspeakUnavailable`] when `audio` pins espeak-ng and it cannot be found.
+    pub(crate) fn new(audio: &AudioConfig) -> Result<Self> {
+        let located = espeak::locate(
+            audio.espeak_binary.as_deref(),
+            std::env::var_os(espeak::ENV),
+            std::env::var_os("PATH"),
+        );
+        let voice = match (audio.voice, located) {
+            (Voice::Synthetic, _) => Resolved::Synthetic,
+            (Voice::Auto | Voice::Espeak, Ok(binary)) => Resolved::Espeak(binary),
+            (Voice::Auto, Err(_)) => Resolved::Synthetic,
+            (Voice::Espeak, Err(looked_for)) => return Err(Error::EspeakUnavailable { looked_for }),
+        };
+        Ok(Speech { voice, cache: Mutex::new(Cache::default()) })
+    }
+
+    /// The voice's name for reports: `espeak` or `synthetic`.
+    pub(crate) fn voice_name(&self) -> &'static str {
+        match self.voice {
+            Resolved::Synthetic => "synthetic",
+            Resolved::Espeak(_) => "espeak",
+        }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The cached speech for `text`, if any; marks it recently used.
+    pub(crate) fn cached(&self, text: &str) -> Option<Arc<[i16]>> {
+        let key = (self.voice.clone(), text.to_owned());
+        let mut cache = self.cache();
+        let found = cache.map.get(&key).cloned()?;
+        if let Some(at) = cache.order.iter().position(|k| *k == key) {
+            cache.order.remove(at);
+        }
+        cache.order.push_back(key);
+        Some(found)
+    }
+
+    /// 24 kHz PCM16 speech for `text`, from the cache or generated now. Blocking: espeak-ng runs as a child
+    /// process; call it off the async runtime's worker threads.
+    pub(crate) fn synthesize(&self, text: &str) -> Arc<[i16]> {
+        if let Some(found) = self.cached(text) {
+            return found;
+        }
+        let samples: Arc<[i16]> = match &self.voice {
+            Resolved::Synthetic => synthetic(text).into(),
+            Resolved::Espeak(binary) => match espeak::speak(binary, text, OUTPUT_RATE_HZ) {
+                Ok(samples) => samples.into(),
+                Err(err) => {
+                    tracing::warn!(error = %err, "espeak-ng failed; speaking with the synthetic voice");
+                    synthetic(text).into()
+                }
+            },
+        };
+        self.store(text, samples.clone());
+        samples
+    }
+
+    fn store(&self, text: &str, samples: Arc<[i16]>) {
+        if samples.len() > CACHE_SAMPLES {
+            return;
+        }
+        let key = (self.voice.clone(), text.to_owned());
+        let mut cache = self.cache();
+        if let Some(old) = cache.map.insert(key.clone(), samples.clone()) {
+            cache.samples -= old.len();
+            cache.order.retain(|k| *k != key);
+        }
+        cache.samples += samples.len();
+        cache.order.push_back(key);
+        while cache.order.len() > CACHE_ENTRIES || cache.samples > CACHE_SAMPLES {
+            let Some(oldest) = cache.order.pop_front() else { break };
+            if let Some(evicted) = cache.map.remove(&oldest) {
+                cache.samples -= evicted.len();
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn cached_texts(&self) -> usize {
+        self.cache().map.len()
+    }
+}
 
 /// Model speech cut for sending: 24 kHz chunks, the words spoken in each, and the gap between chunks.
 #[derive(Debug)]
@@ -29,9 +154,8 @@ pub(crate) struct Spoken {
     pub(crate) gap: Duration,
 }
 
-/// Speech for `text`, cut and paced as `audio` says.
-pub(crate) fn spoken(text: &str, audio: &AudioConfig) -> Spoken {
-    let samples = speak(text);
+/// `samples` spoken for `text`, cut and paced as `audio` says.
+pub(crate) fn spoken(text: &str, samples: &[i16], audio: &AudioConfig) -> Spoken {
     let chunk = (OUTPUT_RATE_HZ * audio.chunk_ms.max(10) / 1000) as usize;
     let chunks: Vec<Vec<i16>> = samples.chunks(chunk).map(<[i16]>::to_vec).collect();
     let pieces = word_pieces(text, chunks.len());
@@ -41,11 +165,6 @@ pub(crate) fn spoken(text: &str, audio: &AudioConfig) -> Spoken {
 /// The gap between audio chunks of `chunk_ms` sent at `pace` times real time (0: no gap).
 pub(crate) fn pace_gap(chunk_ms: u32, pace: f64) -> Duration {
     if pace <= 0.0 { Duration::ZERO } else { Duration::from_secs_f64(f64::from(chunk_ms) / 1000.0 / pace) }
-}
-
-/// 24 kHz PCM16 speech for `text`.
-pub(crate) fn speak(text: &str) -> Vec<i16> {
-    espeak(text).unwrap_or_else(|| synthetic(text))
 }
 
 /// A clearly synthetic voiced signal with speech-like timing.
@@ -73,54 +192,6 @@ pub(crate) fn synthetic(text: &str) -> Vec<i16> {
     out
 }
 
-/// Real speech from `espeak-ng --stdout`, resampled to 24 kHz, or `None` when espeak-ng is not on PATH
-/// or fails.
-fn espeak(text: &str) -> Option<Vec<i16>> {
-    let binary = espeak_binary()?;
-    let output = Command::new(binary).arg("--stdout").arg("-s").arg("170").arg(text).output().ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    let reader = hound::WavReader::new(std::io::Cursor::new(output.stdout)).ok()?;
-    let spec = reader.spec();
-    if spec.bits_per_sample != 16 || spec.channels != 1 {
-        return None;
-    }
-    let samples: Vec<i16> = reader.into_samples::<i16>().filter_map(Result::ok).collect();
-    Some(resample(&samples, spec.sample_rate, OUTPUT_RATE_HZ))
-}
-
-fn espeak_binary() -> Option<&'static PathBuf> {
-    static BINARY: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BINARY
-        .get_or_init(|| {
-            let path = std::env::var_os("PATH")?;
-            std::env::split_paths(&path)
-                .map(|dir| dir.join("espeak-ng"))
-                .find(|candidate| candidate.is_file())
-        })
-        .as_ref()
-}
-
-/// Linear-interpolation resampling, good enough for a simulator's voice.
-pub(crate) fn resample(samples: &[i16], from_hz: u32, to_hz: u32) -> Vec<i16> {
-    if from_hz == to_hz || samples.is_empty() || from_hz == 0 {
-        return samples.to_vec();
-    }
-    let out_len = (samples.len() as u64 * u64::from(to_hz) / u64::from(from_hz)) as usize;
-    let step = f64::from(from_hz) / f64::from(to_hz);
-    (0..out_len)
-        .map(|i| {
-            let pos = i as f64 * step;
-            let index = pos.floor() as usize;
-            let frac = pos - index as f64;
-            let a = f64::from(samples[index.min(samples.len() - 1)]);
-            let b = f64::from(samples[(index + 1).min(samples.len() - 1)]);
-            (a + (b - a) * frac).round() as i16
-        })
-        .collect()
-}
-
 /// Splits `text` into whole-word pieces for `pieces` chunks: piece `i` holds the words that start in it,
 /// each word after the first with its leading space, so the pieces concatenate back to the words joined
 /// by single spaces.
@@ -143,6 +214,14 @@ mod tests {
     use super::*;
     use crate::vad::level_dbfs;
 
+    fn pinned(voice: Voice, binary: Option<&str>) -> Result<Speech> {
+        Speech::new(&AudioConfig {
+            voice,
+            espeak_binary: binary.map(PathBuf::from),
+            ..AudioConfig::default()
+        })
+    }
+
     #[test]
     fn synthetic_speech_is_about_70_ms_per_character_and_loud_enough() {
         let samples = synthetic("Hello there");
@@ -156,16 +235,9 @@ mod tests {
     fn pacing_divides_chunk_time_by_the_pace() {
         assert_eq!(pace_gap(80, 4.0), Duration::from_millis(20));
         assert_eq!(pace_gap(80, 0.0), Duration::ZERO);
-        let spoken = spoken("Hi there", &AudioConfig::default());
+        let spoken = spoken("Hi there", &synthetic("Hi there"), &AudioConfig::default());
         assert_eq!(spoken.chunks.len(), spoken.pieces.len());
         assert_eq!(spoken.pieces.concat(), "Hi there");
-    }
-
-    #[test]
-    fn resampling_scales_the_length() {
-        let samples: Vec<i16> = (0..2205).map(|n| n as i16).collect();
-        assert_eq!(resample(&samples, 22_050, 24_000).len(), 2400);
-        assert_eq!(resample(&samples, 24_000, 24_000), samples);
     }
 
     #[test]
@@ -175,5 +247,32 @@ mod tests {
         assert_eq!(pieces.len(), 3);
         assert!(pieces.iter().all(|p| !p.ends_with(' ')));
         assert_eq!(word_pieces("one", 4).concat(), "one");
+    }
+
+    #[test]
+    fn a_pinned_espeak_that_is_missing_is_an_error_and_auto_falls_back_to_synthetic() {
+        let missing = "/nonexistent/espeak-ng";
+        let err = pinned(Voice::Espeak, Some(missing)).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, Error::EspeakUnavailable { .. }), "{text}");
+        assert!(text.contains(missing) && text.contains("apt-get install espeak-ng"), "{text}");
+        assert_eq!(pinned(Voice::Auto, Some(missing)).unwrap().voice, Resolved::Synthetic);
+        assert_eq!(pinned(Voice::Synthetic, None).unwrap().voice_name(), "synthetic");
+    }
+
+    #[test]
+    fn speech_is_cached_by_text_and_the_cache_is_bounded() {
+        let speech = pinned(Voice::Synthetic, None).unwrap();
+        assert!(speech.cached("Hello.").is_none());
+        let first = speech.synthesize("Hello.");
+        assert!(Arc::ptr_eq(&first, &speech.cached("Hello.").unwrap()));
+        for n in 0..CACHE_ENTRIES + 5 {
+            speech.store(&format!("text {n}"), Arc::from(vec![0i16; 10]));
+        }
+        assert_eq!(speech.cached_texts(), CACHE_ENTRIES);
+        assert!(speech.cached("Hello.").is_none(), "the least recently used entry goes first");
+        speech.store("long", Arc::from(vec![0i16; CACHE_SAMPLES - 10]));
+        assert!(speech.cache().samples <= CACHE_SAMPLES);
+        assert!(speech.cached("long").is_some());
     }
 }

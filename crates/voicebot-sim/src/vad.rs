@@ -136,6 +136,30 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_microphone_holds_exactly_three_utterances_in_20_ms_chunks() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/audio/demo-mic.wav");
+        let reader = hound::WavReader::open(&path).unwrap();
+        let spec = reader.spec();
+        assert_eq!((spec.sample_rate, spec.channels, spec.bits_per_sample), (16_000, 1, 16));
+        let samples: Vec<i16> = reader.into_samples::<i16>().map(Result::unwrap).collect();
+        let seconds = samples.len() as f64 / 16_000.0;
+        assert!((8.0..=12.5).contains(&seconds), "{seconds} s");
+        let mut vad = Vad::new(&VadConfig::default(), 16_000, None);
+        let events: Vec<VadEvent> = samples.chunks(320).flat_map(|chunk| vad.push(chunk)).collect();
+        let starts = events.iter().filter(|e| matches!(e, VadEvent::Start { .. })).count();
+        let ends = events.iter().filter(|e| matches!(e, VadEvent::End { .. })).count();
+        assert_eq!((starts, ends), (3, 3), "{events:?}");
+        // Utterances are separated by well over the 500 ms hangover: at least 1.5 s of silence.
+        let bounds: Vec<u64> = events
+            .iter()
+            .map(|e| match e {
+                VadEvent::Start { at_ms } | VadEvent::End { at_ms } => *at_ms,
+            })
+            .collect();
+        assert!(bounds.windows(2).skip(1).step_by(2).all(|gap| gap[1] - gap[0] >= 1_500), "{bounds:?}");
+    }
+
+    #[test]
     fn levels_are_in_dbfs() {
         assert!((level_dbfs(1.0)).abs() < 1e-9);
         assert!((level_dbfs(0.1) + 20.0).abs() < 1e-9);

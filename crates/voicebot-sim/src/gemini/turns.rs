@@ -9,13 +9,15 @@ use voicebot_protocol::gemini::{
 use super::{GeminiSession, Saved, content_event, event};
 use crate::link::{Link, Meta, When};
 use crate::scenario::Utterance;
-use crate::speech::{self, OUTPUT_RATE_HZ, Spoken};
+use crate::speech::{self, OUTPUT_RATE_HZ, Ready, Spoken};
 
 impl GeminiSession {
     /// The user spoke over the model: drop what is still queued and say so.
     pub(super) fn barge_in(&mut self, link: &mut Link) {
         if link.has_tag(self.speaking_tag) {
             link.cancel_tag(self.speaking_tag);
+            let tag = self.speaking_tag;
+            self.waiting_speech.retain(|_, (waiting, _)| *waiting != tag);
             let content = ServerContent { interrupted: Some(true), ..ServerContent::default() };
             link.send(&content_event(content));
             let done = ServerContent { turn_complete: Some(true), ..ServerContent::default() };
@@ -26,6 +28,7 @@ impl GeminiSession {
     pub(super) fn utterance_done(&mut self, link: &mut Link, heard: bool) {
         let k = self.saved.utterance;
         self.saved.utterance += 1;
+        self.shared.heard_utterances(self.saved.utterance);
         let script = self.shared.scenario.gemini.utterances.get(k).cloned().unwrap_or_else(|| Utterance {
             transcript: format!("Unscripted utterance number {}.", k + 1),
             tool_call: None,
@@ -54,7 +57,7 @@ impl GeminiSession {
             args: tool.args,
             ..FunctionCall::default()
         };
-        self.pending_calls.insert(id, tool.name);
+        self.pending_calls.insert(id.clone(), tool.name.clone());
         self.awaiting = Some(script);
         // The snapshot includes the pending call: a response sent after resuming from it is accepted.
         self.checkpoint(link, When::Now);
@@ -62,7 +65,8 @@ impl GeminiSession {
             tool_call: Some(ToolCall { function_calls: vec![call.clone()] }),
             ..ServerMessage::default()
         };
-        link.send(&event(message.clone()));
+        let meta = Meta { tool_call: Some((id, tool.name)), ..Meta::default() };
+        link.send_with(&event(message.clone()), When::Now, meta);
         match self.repeat_next_call.take() {
             Some(true) => {
                 let part = Part { function_call: Some(call), ..Part::default() };
@@ -89,9 +93,12 @@ impl GeminiSession {
                 );
                 continue;
             };
-            if self.pending_calls.remove(&id).is_none() {
+            let Some(name) = self.pending_calls.remove(&id) else {
                 link.violation("tool_response_unknown_id", format!("no pending tool call has the id {id:?}"));
-            } else if answer.response.is_empty() {
+                continue;
+            };
+            link.shared.tool_response(link.conn, &id, &name);
+            if answer.response.is_empty() {
                 link.violation(
                     "empty_function_response",
                     format!("functionResponse {id:?} has an empty response"),
@@ -110,14 +117,33 @@ impl GeminiSession {
         self.finish_turn(link, Some(text));
     }
 
-    /// Optional speech, then `generationComplete`, `turnComplete` and a resumption update.
+    /// Optional speech, then `generationComplete`, `turnComplete` and a resumption update. Speech is
+    /// generated off the connection's task; the turn goes on in [`GeminiSession::speech_ready`].
     pub(super) fn finish_turn(&mut self, link: &mut Link, speech: Option<&str>) {
         self.next_tag += 1;
         let tag = self.next_tag;
         self.speaking_tag = tag;
-        if let Some(text) = speech.filter(|text| !text.trim().is_empty()) {
-            self.speak(link, text, tag);
+        match speech.filter(|text| !text.trim().is_empty()) {
+            Some(text) => {
+                let job = link.request_speech(text, tag);
+                self.waiting_speech.insert(job, (tag, text.to_owned()));
+            }
+            None => self.complete_turn(link, tag),
         }
+    }
+
+    /// The speech of a turn is ready: it is spoken and the turn completes.
+    pub(super) fn speech_ready(&mut self, link: &mut Link, ready: Ready) {
+        let Some((tag, text)) = self.waiting_speech.remove(&ready.job) else { return };
+        if self.closing {
+            return;
+        }
+        self.speak(link, &text, &ready.samples, tag);
+        self.complete_turn(link, tag);
+    }
+
+    /// `generationComplete`, `turnComplete` and a resumption update, after whatever group `tag` queued.
+    fn complete_turn(&mut self, link: &mut Link, tag: u64) {
         let generation = ServerContent { generation_complete: Some(true), ..ServerContent::default() };
         link.send_with(&content_event(generation), When::Next, Meta { tag, ..Meta::default() });
         let done = ServerContent { turn_complete: Some(true), ..ServerContent::default() };
@@ -153,8 +179,8 @@ impl GeminiSession {
         link.send_with(&event(message), when, Meta::default());
     }
 
-    pub(super) fn speak(&mut self, link: &mut Link, text: &str, tag: u64) {
-        let Spoken { chunks, pieces, gap } = speech::spoken(text, &self.shared.scenario.audio);
+    fn speak(&mut self, link: &mut Link, text: &str, samples: &[i16], tag: u64) {
+        let Spoken { chunks, pieces, gap } = speech::spoken(text, samples, &self.shared.scenario.audio);
         let transcribe = self.setup.as_ref().is_some_and(|setup| setup.output_audio_transcription.is_some());
         for (samples, piece) in chunks.iter().zip(pieces) {
             let blob = Blob::pcm(samples, OUTPUT_RATE_HZ);

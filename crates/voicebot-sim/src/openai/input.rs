@@ -1,12 +1,17 @@
 //! Input audio: appends, the server VAD's speech events, commits into user items and their transcription.
 
+use std::sync::Arc;
+
 use voicebot_protocol::openai::{
-    ContentKind, ContentPart, InputAudioBufferCommitted, InputAudioBufferSpeechStarted,
+    ContentKind, ContentPart, ConversationItemInputAudioTranscriptionCompleted,
+    ConversationItemInputAudioTranscriptionDelta, InputAudioBufferCommitted, InputAudioBufferSpeechStarted,
     InputAudioBufferSpeechStopped, Item, ItemStatus, Message, Role, ServerEvent, StatusReason,
+    TranscriptionTokenUsage, TranscriptionUsage,
 };
 
 use super::{OpenAiSession, respond};
 use crate::link::Link;
+use crate::shared::Shared;
 use crate::vad::VadEvent;
 
 impl OpenAiSession {
@@ -29,6 +34,7 @@ impl OpenAiSession {
             conn.audio.input_samples += count;
             conn.audio.input_frames += 1;
             conn.marks.first_input_audio_at.get_or_insert(at);
+            conn.marks.last_input_audio_at = Some(at);
         });
         let Some(vad) = self.vad.as_mut() else { return };
         for vad_event in vad.push(&samples) {
@@ -104,7 +110,34 @@ impl OpenAiSession {
             self.session.audio_input().and_then(|input| input.transcription.clone()).flatten().is_some();
         if transcribe {
             let transcript = respond::turn(&self.shared.scenario, turn).transcript;
-            respond::send_transcription(link, &self.shared, &item_id, &transcript);
+            send_transcription(link, &self.shared, &item_id, &transcript);
         }
     }
+}
+
+/// Sends the input transcription of a user item: one delta, then `completed` with token usage.
+fn send_transcription(link: &mut Link, shared: &Arc<Shared>, item_id: &str, transcript: &str) {
+    let delta = ConversationItemInputAudioTranscriptionDelta {
+        event_id: shared.next_id("event"),
+        item_id: item_id.to_owned(),
+        content_index: Some(0),
+        delta: Some(transcript.to_owned()),
+        logprobs: None,
+    };
+    link.send(&ServerEvent::from(delta));
+    let tokens = transcript.split_whitespace().count() as u64 + 1;
+    let completed = ConversationItemInputAudioTranscriptionCompleted {
+        event_id: shared.next_id("event"),
+        item_id: item_id.to_owned(),
+        content_index: 0,
+        transcript: transcript.to_owned(),
+        usage: Some(TranscriptionUsage::Tokens(TranscriptionTokenUsage {
+            input_tokens: tokens * 4,
+            output_tokens: tokens,
+            total_tokens: tokens * 5,
+            input_token_details: None,
+        })),
+        ..ConversationItemInputAudioTranscriptionCompleted::default()
+    };
+    link.send(&ServerEvent::from(completed));
 }

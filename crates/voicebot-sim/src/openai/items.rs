@@ -34,8 +34,13 @@ impl OpenAiSession {
                 message.status.get_or_insert(ItemStatus::Completed);
             }
             Item::FunctionCallOutput(output) => {
-                let known = self.items.iter().any(|rec| matches!(&rec.item, Item::FunctionCall(call) if call.call_id.as_deref() == Some(output.call_id.as_str())));
-                if !known {
+                let call = self.items.iter().find_map(|rec| match &rec.item {
+                    Item::FunctionCall(call) if call.call_id.as_deref() == Some(output.call_id.as_str()) => {
+                        Some(call.name.clone())
+                    }
+                    _ => None,
+                });
+                let Some(name) = call else {
                     link.violation(
                         "function_call_output_unknown_call",
                         format!("no function call has call_id {:?}", output.call_id),
@@ -51,7 +56,8 @@ impl OpenAiSession {
                         client_event,
                     );
                     return;
-                }
+                };
+                link.shared.tool_response(link.conn, &output.call_id, &name);
                 output.id.get_or_insert_with(|| self.shared.next_id("item"));
             }
             _ => {}

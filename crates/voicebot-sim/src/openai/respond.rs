@@ -1,23 +1,32 @@
-//! Building OpenAI Realtime responses: the default session, config merging, transcription events, spoken
-//! responses with transcript deltas, function-call responses, cancellation and growing usage.
-
-use std::sync::Arc;
+//! Building OpenAI Realtime responses: spoken responses with transcript deltas (their speech generated off
+//! the connection's task), function-call responses, cancellation and growing usage.
 
 use voicebot_protocol::openai::{
-    ContentKind, ContentPart, ConversationItemInputAudioTranscriptionCompleted,
-    ConversationItemInputAudioTranscriptionDelta, FunctionCall, InputTokenDetails, Item, ItemStatus, Message,
-    Modality, OutputTokenDetails, Response, ResponseContentPartAdded, ResponseContentPartDone,
-    ResponseCreated, ResponseDone, ResponseFunctionCallArgumentsDelta, ResponseFunctionCallArgumentsDone,
+    ContentKind, ContentPart, FunctionCall, InputTokenDetails, Item, ItemStatus, Message, Modality,
+    OutputTokenDetails, Response, ResponseContentPartAdded, ResponseContentPartDone, ResponseCreated,
+    ResponseDone, ResponseFunctionCallArgumentsDelta, ResponseFunctionCallArgumentsDone,
     ResponseOutputAudioDelta, ResponseOutputAudioDone, ResponseOutputAudioTranscriptDelta,
     ResponseOutputAudioTranscriptDone, ResponseOutputItemAdded, ResponseOutputItemDone, ResponseStatus, Role,
-    ServerEvent, StatusDetails, StatusReason, TranscriptionTokenUsage, TranscriptionUsage, Usage,
+    ServerEvent, StatusDetails, StatusReason, Usage,
 };
 
 use super::{Active, OpenAiSession};
 use crate::link::{Link, Meta, When};
 use crate::scenario::{OpenAiTurn, Scenario};
-use crate::shared::Shared;
-use crate::speech::{self, Spoken};
+use crate::speech::{self, Ready, Spoken};
+
+/// A spoken reply waiting for its speech.
+#[derive(Debug, Clone)]
+pub(super) struct Reply {
+    response_id: String,
+    text: String,
+    /// The message item as announced, in progress.
+    message: Message,
+}
+
+fn audio_part(transcript: &str) -> ContentPart {
+    ContentPart { transcript: Some(transcript.to_owned()), ..ContentPart::empty(ContentKind::Audio) }
+}
 
 /// The script of user turn `k`, or an unscripted one.
 pub(super) fn turn(scenario: &Scenario, k: usize) -> OpenAiTurn {
@@ -26,33 +35,6 @@ pub(super) fn turn(scenario: &Scenario, k: usize) -> OpenAiTurn {
         function_call: None,
         reply: format!("This is unscripted reply number {}.", k + 1),
     })
-}
-
-/// Sends the input transcription of a user item: one delta, then `completed` with token usage.
-pub(super) fn send_transcription(link: &mut Link, shared: &Arc<Shared>, item_id: &str, transcript: &str) {
-    let delta = ConversationItemInputAudioTranscriptionDelta {
-        event_id: shared.next_id("event"),
-        item_id: item_id.to_owned(),
-        content_index: Some(0),
-        delta: Some(transcript.to_owned()),
-        logprobs: None,
-    };
-    link.send(&ServerEvent::from(delta));
-    let tokens = transcript.split_whitespace().count() as u64 + 1;
-    let completed = ConversationItemInputAudioTranscriptionCompleted {
-        event_id: shared.next_id("event"),
-        item_id: item_id.to_owned(),
-        content_index: 0,
-        transcript: transcript.to_owned(),
-        usage: Some(TranscriptionUsage::Tokens(TranscriptionTokenUsage {
-            input_tokens: tokens * 4,
-            output_tokens: tokens,
-            total_tokens: tokens * 5,
-            input_token_details: None,
-        })),
-        ..ConversationItemInputAudioTranscriptionCompleted::default()
-    };
-    link.send(&ServerEvent::from(completed));
 }
 
 impl OpenAiSession {
@@ -104,6 +86,7 @@ impl OpenAiSession {
     /// Starts the response to the latest user turn: its function call if it has one not yet made, otherwise
     /// its spoken reply. A conversation that ends with a function output gets the spoken reply: the model
     /// answers with the result it was given (on a new connection too, where the client re-created the call).
+    /// A spoken reply goes on in [`OpenAiSession::speech_ready`] once its speech is generated.
     pub(super) fn start_response(&mut self, link: &mut Link) {
         let k = self.committed_turns.saturating_sub(1);
         let script = turn(&self.shared.scenario, k);
@@ -124,22 +107,28 @@ impl OpenAiSession {
         let output = match script.function_call {
             Some(call) if self.calls_made.insert(k) => {
                 let arguments = serde_json::Value::Object(call.args).to_string();
-                self.function_call(link, &id, tag, &call.name, &arguments)
+                let output = self.function_call(link, &id, tag, &call.name, &arguments);
+                self.response_done(link, &id, tag, output.clone());
+                output
             }
-            _ => self.spoken(link, &id, tag, &script.reply),
+            _ => self.begin_spoken(link, &id, tag, &script.reply),
         };
+        self.active = Some(Active { id, tag, output: vec![output] });
+    }
+
+    /// `response.done` for a response whose only output is `output`.
+    fn response_done(&mut self, link: &mut Link, response_id: &str, tag: u64, output: Item) {
         let usage = Some(self.usage());
         let spoken = matches!(output, Item::Message(_));
         let done = ResponseDone {
             event_id: self.event_id(),
-            response: self.response(&id, ResponseStatus::Completed, vec![output.clone()], usage),
+            response: self.response(response_id, ResponseStatus::Completed, vec![output], usage),
         };
         link.send_with(
             &ServerEvent::from(done),
             When::Next,
             Meta { tag, turn_complete: spoken, ..Meta::default() },
         );
-        self.active = Some(Active { id, tag, output: vec![output] });
     }
 
     fn function_call(
@@ -186,20 +175,25 @@ impl OpenAiSession {
             response_id: response_id.to_owned(),
             item_id: item_id.clone(),
             output_index: 0,
-            call_id,
+            call_id: call_id.clone(),
             name: name.to_owned(),
             arguments: arguments.to_owned(),
         };
-        link.send_with(&ServerEvent::from(done), When::Next, meta.clone());
+        link.send_with(
+            &ServerEvent::from(done),
+            When::Next,
+            Meta { tool_call: Some((call_id, name.to_owned())), ..meta.clone() },
+        );
         call.status = Some(ItemStatus::Completed);
         call.arguments = arguments.to_owned();
         self.finish_output_item(link, response_id, Item::FunctionCall(call), meta, false, tag)
     }
 
-    fn spoken(&mut self, link: &mut Link, response_id: &str, tag: u64, text: &str) -> Item {
+    /// The start of a spoken reply: the message item and its audio part; its speech is requested.
+    fn begin_spoken(&mut self, link: &mut Link, response_id: &str, tag: u64, text: &str) -> Item {
         let item_id = self.shared.next_id("item");
         let meta = Meta { tag, ..Meta::default() };
-        let mut message = Message {
+        let message = Message {
             id: Some(item_id.clone()),
             object: Some("realtime.item".to_owned()),
             status: Some(ItemStatus::InProgress),
@@ -213,20 +207,42 @@ impl OpenAiSession {
             item: Item::Message(message.clone()),
         };
         link.send_with(&ServerEvent::from(added), When::Paced(self.latency()), meta.clone());
-        let part = |transcript: &str| ContentPart {
-            transcript: Some(transcript.to_owned()),
-            ..ContentPart::empty(ContentKind::Audio)
-        };
         let part_added = ResponseContentPartAdded {
             event_id: self.event_id(),
             response_id: response_id.to_owned(),
-            item_id: item_id.clone(),
+            item_id,
             output_index: 0,
             content_index: 0,
-            part: part(""),
+            part: audio_part(""),
         };
-        link.send_with(&ServerEvent::from(part_added), When::Next, meta.clone());
-        let Spoken { chunks, pieces, gap } = speech::spoken(text, &self.shared.scenario.audio);
+        link.send_with(&ServerEvent::from(part_added), When::Next, meta);
+        let job = link.request_speech(text, tag);
+        let reply =
+            Reply { response_id: response_id.to_owned(), text: text.to_owned(), message: message.clone() };
+        self.waiting_speech.insert(job, reply);
+        Item::Message(message)
+    }
+
+    /// The speech of a spoken reply is ready: its audio and transcript deltas, the closing events of the
+    /// item, and `response.done`.
+    pub(super) fn speech_ready(&mut self, link: &mut Link, ready: Ready) {
+        let Some(reply) = self.waiting_speech.remove(&ready.job) else { return };
+        if self.closing {
+            return;
+        }
+        let output = self.spoken(link, &reply, &ready.samples, ready.tag);
+        self.response_done(link, &reply.response_id, ready.tag, output.clone());
+        if let Some(active) = self.active.as_mut().filter(|active| active.tag == ready.tag) {
+            active.output = vec![output];
+        }
+    }
+
+    fn spoken(&mut self, link: &mut Link, reply: &Reply, samples: &[i16], tag: u64) -> Item {
+        let Reply { response_id, text, message } = reply;
+        let mut message = message.clone();
+        let item_id = message.id.clone().unwrap_or_default();
+        let meta = Meta { tag, ..Meta::default() };
+        let Spoken { chunks, pieces, gap } = speech::spoken(text, samples, &self.shared.scenario.audio);
         for (samples, piece) in chunks.iter().zip(pieces) {
             let delta = ResponseOutputAudioDelta {
                 event_id: self.event_id(),
@@ -278,7 +294,7 @@ impl OpenAiSession {
             item_id: item_id.clone(),
             output_index: 0,
             content_index: 0,
-            part: part(text),
+            part: audio_part(text),
         };
         link.send_with(&ServerEvent::from(part_done), When::Next, meta.clone());
         message.status = Some(ItemStatus::Completed);
@@ -342,6 +358,7 @@ impl OpenAiSession {
     pub(super) fn cancel(&mut self, link: &mut Link, reason: StatusReason) {
         let Some(active) = self.active.take() else { return };
         link.cancel_tag(active.tag);
+        self.waiting_speech.retain(|_, reply| reply.response_id != active.id);
         let output: Vec<Item> = active
             .output
             .into_iter()

@@ -8,7 +8,7 @@ use voicebot_sim::{Api, Direction, Fault};
 
 use crate::support::*;
 
-fn main_setup() -> Value {
+pub(crate) fn main_setup() -> Value {
     json!({"setup": {
         "model": "models/gemini-3.8-live",
         "generationConfig": {"responseModalities": ["AUDIO"]},
@@ -21,7 +21,7 @@ fn main_setup() -> Value {
     }})
 }
 
-fn reader_setup(handle: Option<&str>) -> Value {
+pub(crate) fn reader_setup(handle: Option<&str>) -> Value {
     let resumption = match handle {
         Some(handle) => json!({"handle": handle}),
         None => json!({}),
@@ -34,7 +34,7 @@ fn reader_setup(handle: Option<&str>) -> Value {
     }})
 }
 
-async fn send_audio(client: &mut Client, samples: &[i16]) -> Result<()> {
+pub(crate) async fn send_audio(client: &mut Client, samples: &[i16]) -> Result<()> {
     for chunk in samples.chunks(640) {
         send_text(client, ClientMessage::audio(chunk, 16_000).encode()?).await?;
     }

@@ -4,6 +4,8 @@
 
 mod faults;
 mod gemini;
+mod handoff;
 mod openai;
 mod responses;
+mod speech;
 mod support;

@@ -36,7 +36,7 @@ async fn connected(sim: &voicebot_sim::SimHandle) -> Result<Client> {
 
 #[tokio::test]
 async fn the_direct_flow_runs_a_function_call_then_speaks_and_usage_grows() -> Result<()> {
-    let sim = sim().await;
+    let sim = sim_with(synthetic_voice()).await;
     let mut client = connected(&sim).await?;
     send_audio(&mut client, &utterance(24_000)).await?;
     let frames = until(&mut client, |v| kind(v) == "response.done").await?;
@@ -99,6 +99,13 @@ async fn the_direct_flow_runs_a_function_call_then_speaks_and_usage_grows() -> R
     let conn = sim.wait_turns(1, 1, T).await?;
     assert_eq!(conn.audio.output_samples, audio as u64);
     assert_eq!(conn.model.as_deref(), Some("gpt-realtime-2.1"));
+    let timeline = &sim.timeline()[0];
+    assert_eq!(timeline.role, Some(voicebot_sim::SessionRole::Main), "the session declares a tool");
+    assert_eq!(timeline.setup_acknowledged_at.len(), 1);
+    let tool = &timeline.tool_calls[0];
+    assert_eq!((tool.id.as_str(), tool.name.as_str()), (call["call_id"].as_str().unwrap(), "get_time"));
+    assert!(tool.sent_at.unwrap() < tool.response_at.unwrap());
+    assert_eq!(timeline.turn_complete_at.len(), 1, "only the spoken response completes a turn");
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
     sim.shutdown().await;
     Ok(())

@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
-use voicebot_sim::{Scenario, Sim, SimHandle};
+use voicebot_sim::{AudioConfig, Scenario, Sim, SimHandle, Voice};
 
 /// The timeout on every await.
 pub(crate) const T: Duration = Duration::from_secs(10);
@@ -28,6 +28,14 @@ pub(crate) async fn sim() -> SimHandle {
 
 pub(crate) async fn sim_with(scenario: Scenario) -> SimHandle {
     timeout(T, Sim::start(scenario)).await.expect("start in time").expect("start")
+}
+
+/// The default scenario with the synthetic voice pinned, for tests that depend on its timing.
+pub(crate) fn synthetic_voice() -> Scenario {
+    Scenario {
+        audio: AudioConfig { voice: Voice::Synthetic, ..AudioConfig::default() },
+        ..Scenario::default()
+    }
 }
 
 /// A scenario from `fixtures/sim/`.
