@@ -16,10 +16,14 @@
 //! # Status
 //! The pipelines land with the end-to-end issue. Today the facade re-exports the crates below.
 
+pub mod brain;
 pub mod config;
 mod error;
 mod handoff;
 pub mod journal;
+pub mod prompts;
+#[allow(dead_code, reason = "the pipeline actors that use it land next")]
+mod sessions;
 pub mod wer;
 
 pub use error::ConfigError;
