@@ -190,6 +190,19 @@ impl OpenAiSession {
     }
 
     fn add_item(&mut self, link: &mut Link, item: Item, previous: Option<String>, assistant_audio: bool) {
+        let at = self.items.len();
+        self.add_item_at(link, at, item, previous, assistant_audio);
+    }
+
+    /// Adds `item` at position `at` of the conversation; `previous` is the id of the item before it.
+    fn add_item_at(
+        &mut self,
+        link: &mut Link,
+        at: usize,
+        item: Item,
+        previous: Option<String>,
+        assistant_audio: bool,
+    ) {
         let id = item.id().map(str::to_owned).unwrap_or_default();
         link.send(&ServerEvent::from(ConversationItemAdded {
             event_id: self.event_id(),
@@ -201,7 +214,8 @@ impl OpenAiSession {
             previous_item_id: previous,
             item: item.clone(),
         }));
-        self.items.push(ItemRec { id, item, assistant_audio, truncated_ms: None });
+        self.items
+            .insert(at.min(self.items.len()), ItemRec { id, item, assistant_audio, truncated_ms: None });
     }
 
     fn on_response_create(&mut self, link: &mut Link, client_event: Option<&str>) {

@@ -111,6 +111,13 @@ impl OpenAiSession {
         if transcribe {
             let transcript = respond::turn(&self.shared.scenario, turn).transcript;
             send_transcription(link, &self.shared, &item_id, &transcript);
+            // As on the real service, a retrieved item carries its transcript once transcription completed.
+            if let Some(Item::Message(message)) =
+                self.items.iter_mut().find(|rec| rec.id == item_id).map(|rec| &mut rec.item)
+                && let Some(part) = message.content.first_mut()
+            {
+                part.transcript = Some(transcript);
+            }
         }
     }
 }

@@ -62,8 +62,37 @@ impl OpenAiSession {
             }
             _ => {}
         }
-        let previous = previous.or_else(|| self.items.last().map(|rec| rec.id.clone()));
-        self.add_item(link, item, previous, false);
+        // `previous_item_id`: absent appends, "root" puts the item first, an id puts it right after that item.
+        let (at, previous) = match previous.as_deref() {
+            None => (self.items.len(), self.items.last().map(|rec| rec.id.clone())),
+            Some("root") => (0, None),
+            Some(id) => match self.items.iter().position(|rec| rec.id == id) {
+                Some(index) => (index + 1, previous),
+                None => {
+                    self.error(
+                        link,
+                        Some("invalid_value"),
+                        format!("Previous item with id '{id}' not found."),
+                        Some("previous_item_id"),
+                        client_event,
+                    );
+                    return;
+                }
+            },
+        };
+        if let Some(id) = item.id()
+            && self.items.iter().any(|rec| rec.id == id)
+        {
+            self.error(
+                link,
+                Some("invalid_value"),
+                format!("Item with id '{id}' already exists."),
+                Some("item.id"),
+                client_event,
+            );
+            return;
+        }
+        self.add_item_at(link, at, item, previous, false);
     }
 
     pub(super) fn on_delete(&mut self, link: &mut Link, item_id: &str, client_event: Option<&str>) {

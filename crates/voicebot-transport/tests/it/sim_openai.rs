@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use voicebot_sim::{Api, Direction, Fault, OpenAiScript, OpenAiTurn, Scenario, Sim, SimHandle};
 use voicebot_transport::{
     ApiKey, Error, OpenAiEndpoint, OpenAiRealtime, RealtimeEvent, RealtimeTransport, ResponsesClient,
-    RetryPolicy, Session, SessionConfig, TextModel, TextRequest, ToolSpec, TurnStatus,
+    RetryPolicy, SeedItem, SeedRole, Session, SessionConfig, TextModel, TextRequest, ToolSpec, TurnStatus,
 };
 
 /// A key only these tests use, so finding it anywhere is a leak.
@@ -606,4 +606,80 @@ async fn the_key_never_appears_in_trace_output_of_a_sim_session() {
 
 fn lines_with(text: &str, needle: &str) -> String {
     text.lines().filter(|line| line.contains(needle)).collect::<Vec<_>>().join("\n")
+}
+
+#[tokio::test]
+async fn a_summary_item_goes_where_it_is_asked_and_a_retrieved_item_gives_its_transcript() {
+    let mut scenario = scenario(&[("Hello there.", "Hi!")]);
+    scenario.audio.voice = voicebot_sim::Voice::Synthetic;
+    let sim = Sim::start(scenario).await.unwrap();
+    let mut config = config();
+    config.input_transcription = Some(voicebot_transport::Transcription::default());
+    let session = within("connect", transport(&sim, KEY).connect(config)).await.unwrap();
+    speak(&session);
+    let (_, seen) = until(&session, "the first turn", is_turn_end).await;
+    let added: Vec<(String, Option<String>, voicebot_transport::ItemRole)> = seen
+        .iter()
+        .filter_map(|e| match e {
+            RealtimeEvent::ItemAdded { item_id, previous_item_id, role } => {
+                Some((item_id.clone(), previous_item_id.clone(), *role))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(added.len(), 2, "a user item and an assistant item: {added:?}");
+    let (user, _, user_role) = added[0].clone();
+    let (assistant, after, _) = added[1].clone();
+    assert_eq!(user_role, voicebot_transport::ItemRole::User);
+    assert_eq!(after.as_deref(), Some(user.as_str()), "the reply follows the user's item");
+
+    session
+        .insert_item(
+            SeedItem::new(SeedRole::System, "Summary: they greeted."),
+            Some("vb_summary_1".into()),
+            Some("root".into()),
+        )
+        .await
+        .unwrap();
+    let (event, _) =
+        until(&session, "the summary item", |e| matches!(e, RealtimeEvent::ItemAdded { .. })).await;
+    assert_eq!(
+        event,
+        RealtimeEvent::ItemAdded {
+            item_id: "vb_summary_1".into(),
+            previous_item_id: None,
+            role: voicebot_transport::ItemRole::System
+        }
+    );
+    session.retrieve_item(user.clone()).await.unwrap();
+    let (event, _) =
+        until(&session, "the retrieved transcript", |e| matches!(e, RealtimeEvent::InputTranscript { .. }))
+            .await;
+    assert_eq!(
+        event,
+        RealtimeEvent::InputTranscript {
+            item_id: Some(user.clone()),
+            text: "Hello there.".into(),
+            is_final: true
+        }
+    );
+    session.delete_item(user).await.unwrap();
+    session
+        .insert_item(SeedItem::new(SeedRole::System, "orphan"), None, Some("item_nope".into()))
+        .await
+        .unwrap();
+    let (event, seen) = until(&session, "the error for an unknown previous item", |e| {
+        matches!(e, RealtimeEvent::Warning { .. })
+    })
+    .await;
+    assert!(matches!(event, RealtimeEvent::Warning { code: Some(code), .. } if code == "invalid_value"));
+    assert!(
+        seen.iter().all(|e| !matches!(e, RealtimeEvent::Warning { .. })),
+        "the delete was accepted: {seen:?}"
+    );
+    let conn = sim.connections()[0].id;
+    assert_eq!(frames(&sim, conn, Direction::Sent, "conversation.item.deleted").len(), 1);
+    let _ = assistant;
+    assert_no_violations(&sim);
+    session.close().await.unwrap();
 }
