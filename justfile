@@ -29,6 +29,14 @@ sdk-check:
     target/sdk-check-venv/bin/pip install -q -r scripts/sdk-check/requirements.txt
     target/sdk-check-venv/bin/python scripts/sdk-check/check_sdks.py target/debug/voicebot
 
+# The real-device tests on a headless PulseAudio loopback (installs it with apt-get when missing), as CI runs them.
+test-audio:
+    bash -c 'source .ci/audio.sh && ci_audio_up && VOICEBOT_REQUIRE_AUDIO=1 cargo test -p voicebot-audio --features device'
+
+# Audio benchmarks (resampler, jitter buffer, callback fill); `just bench --quick` for a short run.
+bench *args:
+    cargo bench -p voicebot-audio --bench audio -- {{args}}
+
 # Tests without any audio device.
 test-nodevice:
     cargo test --workspace

@@ -23,6 +23,31 @@ pub enum Error {
     /// The resampler's own buffers did not match the chunk sizes rubato asked for.
     #[error("resampler buffer does not fit the chunk size")]
     ResampleBuffer(#[from] SizeError),
+    /// A WAV file could not be read or written.
+    #[error("wav file {}: {source}", path.display())]
+    Wav {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What hound said.
+        #[source]
+        source: hound::Error,
+    },
+    /// A source or sink that runs a task was started outside a tokio runtime.
+    #[error("no tokio runtime: start audio sources and sinks from inside one")]
+    NoRuntime,
+    /// The clock task of a sink stopped abnormally (it panicked or was aborted).
+    #[error("the sink clock task stopped abnormally")]
+    ClockStopped,
+    /// A setting is not usable.
+    #[error("invalid audio config: {reason}")]
+    Config {
+        /// Which rule the setting breaks.
+        reason: &'static str,
+    },
+    /// An audio device could not be found, opened or started.
+    #[cfg(feature = "device")]
+    #[error(transparent)]
+    Device(#[from] crate::device::DeviceError),
     /// A jitter buffer configuration is not usable.
     #[error("invalid jitter buffer config: {reason}")]
     JitterConfig {

@@ -255,6 +255,39 @@ impl JitterBuffer {
         self.len() == 0
     }
 
+    /// Stream position of the next sample `pop` would hand out: samples pushed since construction, less those
+    /// still buffered. Samples dropped or flushed move it forward without being played.
+    pub fn read_position(&self) -> u64 {
+        self.read_pos
+    }
+
+    /// Stream position after the newest pushed sample: samples pushed since construction.
+    pub fn write_position(&self) -> u64 {
+        self.write_pos
+    }
+
+    /// How many buffered samples the next [`pop`](JitterBuffer::pop) would hand out before it pads with silence
+    /// or crosses an end-of-response marker; 0 while prebuffering or when nothing is buffered.
+    pub fn ready_len(&self) -> usize {
+        let mut end_at = self.end_at;
+        let mut mode = self.mode;
+        if mode == JitterMode::Drain && end_at.is_some_and(|end| end <= self.read_pos) {
+            end_at = None;
+            mode = JitterMode::Fill;
+        }
+        if mode == JitterMode::Fill {
+            if end_at.is_some_and(|end| end <= self.read_pos) {
+                end_at = None;
+            }
+            let ready = !self.is_empty() && (self.len() >= self.target || end_at.is_some());
+            if !ready {
+                return 0;
+            }
+        }
+        let until_end = end_at.map_or(self.len() as u64, |end| end.saturating_sub(self.read_pos));
+        usize::try_from(until_end).unwrap_or(usize::MAX).min(self.len())
+    }
+
     /// The current mode.
     pub fn mode(&self) -> JitterMode {
         self.mode
@@ -470,6 +503,25 @@ mod tests {
             jitter.pop(&mut out);
         }
         assert_eq!(jitter.ring.capacity(), capacity);
+    }
+
+    #[test]
+    fn ready_len_tells_what_pop_would_play() {
+        let mut jitter = buffer();
+        jitter.push(&ramp(1, 99));
+        assert_eq!(jitter.ready_len(), 0, "prebuffering");
+        jitter.push(&ramp(100, 1));
+        assert_eq!(jitter.ready_len(), 100);
+        jitter.pop(&mut [0.0; 30]);
+        jitter.end_of_response();
+        jitter.push(&ramp(101, 50));
+        assert_eq!(jitter.ready_len(), 70, "up to the end marker");
+        jitter.pop(&mut [0.0; 70]);
+        assert_eq!(jitter.ready_len(), 0, "the next response prebuffers again");
+        jitter.end_of_response();
+        assert_eq!(jitter.ready_len(), 50);
+        assert_eq!(jitter.read_position(), 100);
+        assert_eq!(jitter.write_position(), 150);
     }
 
     #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 //!
 //! # Role
 //! This crate owns every sample between the microphone and the network, and between the network and the speaker:
-//! the `AudioSource` and `AudioSink` seams, WAV file sources and sinks (so everything runs without a sound card),
+//! the [`AudioSource`] and [`AudioSink`] seams, WAV file sources and sinks (so everything runs without a sound card),
 //! resampling between device rates and protocol rates (16 kHz into Gemini, 24 kHz for OpenAI and Gemini output),
 //! a jitter buffer that starts playback once its prebuffer is filled, a playback cursor counted from samples
 //! actually played (what barge-in truncation is computed from), and a level meter.
@@ -10,25 +10,33 @@
 //! `libasound2-dev` on Linux.
 //!
 //! # Architecture invariant
-//! Code reachable from an audio callback touches only lock-free SPSC rings and atomics: no allocation, lock,
-//! logging or I/O. Resampling and jitter buffering run on a worker thread, never in the callback and never in a
-//! network task.
+//! Code reachable from an audio callback ([`rt`]) touches only lock-free SPSC rings and atomics: no allocation,
+//! lock, logging or I/O (a test runs both callback bodies under an allocation checker). Resampling and jitter
+//! buffering run on a worker thread (devices) or the sink's clock task (files), never in the callback and never in
+//! a network task.
 //!
 //! # What it deliberately does not do
-//! No networking, no base64 and no knowledge of any provider's wire format: it moves `f32` samples with
-//! timestamps. It never depends on the transport, state or tools crates; `voicebot-core` joins them.
+//! No networking, no base64 and no knowledge of any provider's wire format: it moves samples with timestamps.
+//! No echo cancellation or voice activity detection. It never depends on the transport, state or tools crates;
+//! `voicebot-core` joins them.
 //!
 //! # Main types
-//! - [`Resampler`]: streaming mono resampling over rubato's synchronous FFT resampler between any two rates;
-//!   keeps its state across chunks of any size, allocates only when built, reports its
-//!   [`output_delay`](Resampler::output_delay), and has `flush` for the tail and `reset` for barge-in.
-//! - [`JitterBuffer`] (with [`JitterConfig`], [`JitterStats`]): the playout buffer in front of the speaker.
-//!   It prebuffers (100 ms by default) before playing, counts underruns in the middle of a response, grows its
-//!   target after underrun bursts and shrinks it after stable playback, drains to zero at an end-of-response
-//!   marker, and drops the oldest audio when full.
-//! - [`Level`] and [`LevelMeter`]: RMS and peak in dBFS over a block or a sliding window, with silence at a
-//!   finite floor ([`SILENCE_FLOOR_DBFS`]).
-//! - [`Error`]: what can fail here.
+//! - Microphone: [`AudioSource`] yields [`AudioFrame`]s (mono PCM16 at the [`MicConfig`] rate, `chunk` long,
+//!   stamped on the stream's sample clock) from a bounded queue; `next_frame` is cancel-safe for `select!`.
+//!   [`WavSource`] plays a WAV file (any rate, channels, PCM or float) in real time or as fast as possible, then
+//!   silence, and signals [`ended`](WavSource::ended).
+//! - Speaker: [`Speaker`] takes PCM16 per item id ([`SpeakerConfig`], 24 kHz by default), prebuffers in the
+//!   [`JitterBuffer`], resamples to the output rate and keeps the output ring filled. It reports a
+//!   [`cursor`](Speaker::cursor) per item from samples the device consumed, [`barge_in`](Speaker::barge_in)
+//!   flushes everything at once and returns a [`BargeIn`], [`drained`](Speaker::drained) waits until all queued
+//!   audio has played, and [`PlaybackStats`] count underruns and overruns. [`AudioSink`]s own a speaker:
+//!   [`WavSink`], [`MemorySink`] and [`NullSink`] run a clock ([`ClockConfig`], [`Pacing`]) that calls the same
+//!   callback body as a device.
+//! - [`Resampler`]: streaming mono resampling over rubato's synchronous FFT resampler; keeps its state across
+//!   chunks of any size, allocates only when built, and reports its [`output_delay`](Resampler::output_delay).
+//! - [`Level`] and [`LevelMeter`]: RMS and peak in dBFS, with silence at a finite floor ([`SILENCE_FLOOR_DBFS`]).
+//! - [`rt`]: the device callback bodies and their rings, usable without cpal.
+//! - With the `device` feature, `device`: `CpalSource`, `CpalSink` and `list_devices`.
 //!
 //! ```
 //! use voicebot_audio::{JitterBuffer, JitterConfig, Level, Resampler};
@@ -49,19 +57,28 @@
 //! ```
 //!
 //! # Feature flags
-//! - `device`: cpal sources and sinks for real microphones and speakers (off by default).
-//!
-//! # Status
-//! Resampling, the jitter buffer and the level meter are here. The `AudioSource`/`AudioSink` seams, WAV and
-//! memory sources and sinks, the realtime rings, the playback cursor and the cpal devices land with the rest
-//! of the audio issue.
+//! - `device`: cpal sources and sinks for real microphones and speakers, and device listing (off by default).
+//!   cpal's pure-Rust PulseAudio host is compiled in and preferred when a server runs; ALSA otherwise.
 
+#[cfg(feature = "device")]
+pub mod device;
 mod error;
+mod frame;
 mod jitter;
 mod level;
+mod playback;
 mod resample;
+pub mod rt;
+mod sink;
+mod source;
+mod wav;
 
 pub use error::{Error, Result};
+pub use frame::{AudioFrame, Pacing, duration_to_samples, f32_to_pcm16, pcm16_to_f32, samples_to_duration};
 pub use jitter::{JitterBuffer, JitterConfig, JitterMode, JitterStats, Popped};
 pub use level::{Level, LevelMeter, SILENCE_FLOOR_DBFS, amplitude_to_dbfs, peak_dbfs, rms_dbfs};
+pub use playback::{BargeIn, PlaybackStats, Speaker, SpeakerConfig};
 pub use resample::Resampler;
+pub use sink::{AudioSink, ClockConfig, MemorySink, NullSink, WavSink};
+pub use source::{AudioSource, BoxFuture, MicConfig, SourceStats};
+pub use wav::{AfterEnd, WavAudio, WavSource, read_wav};

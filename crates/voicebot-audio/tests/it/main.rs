@@ -1,0 +1,15 @@
+//! Integration tests of voicebot-audio: the realtime callback bodies under an allocation checker, the speaker
+//! (cursor, barge-in, prebuffer, drain) on clocked sinks, WAV sources, and with `--features device` a loopback
+//! through a real sound server.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+
+/// Counts allocations per thread, so `rt` can prove the callback bodies allocate nothing.
+#[global_allocator]
+static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
+#[cfg(feature = "device")]
+mod device;
+mod rt;
+mod source;
+mod speaker;
+mod support;
