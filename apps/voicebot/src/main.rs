@@ -3,6 +3,10 @@
 //! Nothing here deserves a test of its own: behaviour lives in `voicebot-core` and `voicebot-sim`.
 
 mod cli;
+mod demo;
+#[cfg(feature = "device")]
+mod devices;
+mod run;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -70,11 +74,18 @@ fn config_show(file: Option<&std::path::Path>) -> Result<(), Failure> {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Demo => not_built("demo", "issue #6 (both assistants end to end)"),
+        Command::Demo => runtime()?.block_on(demo::demo()),
         Command::Run(args) => {
             let loaded = load_config(cli.config.as_deref(), args.overrides())?;
             loaded.config.require_keys().map_err(|err| Failure::Usage(err.to_string()))?;
-            not_built("run", "issue #6 (both assistants end to end)")
+            let io = run::RunIo {
+                input_wav: args.input_wav,
+                output_wav: args.output_wav,
+                events: args.events,
+                max_turns: args.max_turns,
+                timeline: true,
+            };
+            runtime()?.block_on(run::run(&loaded.config, io)).map(|_| ())
         }
         Command::Sim { port, scenario } => run_sim(port, scenario.as_deref()),
         Command::Devices { command: DevicesCommand::List } => devices_list(),
@@ -84,7 +95,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
 
 #[cfg(feature = "device")]
 fn devices_list() -> Result<(), Failure> {
-    not_built("devices list", "issue #4 (audio engine)")
+    devices::list().map_err(Failure::Usage)
 }
 
 #[cfg(not(feature = "device"))]
@@ -104,11 +115,7 @@ fn run_sim(port: u16, scenario: Option<&std::path::Path>) -> Result<(), Failure>
         }
         None => voicebot_sim::Scenario::default(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| Failure::Runtime(anyhow::Error::new(err).context("cannot start the async runtime")))?;
-    runtime.block_on(async {
+    runtime()?.block_on(async {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         let sim = voicebot_sim::Sim::start_on(addr, scenario).await.map_err(|err| match err {
             voicebot_sim::Error::Bind { .. } => {
@@ -129,8 +136,12 @@ fn run_sim(port: u16, scenario: Option<&std::path::Path>) -> Result<(), Failure>
     })
 }
 
-fn not_built(what: &str, lands_with: &str) -> Result<(), Failure> {
-    Err(Failure::Usage(format!("`voicebot {what}` is not built yet; it lands with {lands_with}")))
+/// The async runtime every command that talks to the network runs on.
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Failure::Runtime(anyhow::Error::new(err).context("cannot start the async runtime")))
 }
 
 fn install_tracing() {

@@ -328,6 +328,21 @@ impl Config {
         })
     }
 
+    /// Checks that `provider`'s key is set, for `needed_for` (used in the error line).
+    ///
+    /// # Errors
+    /// [`ConfigError::MissingKey`].
+    pub fn require_provider_key(&self, provider: Provider, needed_for: &str) -> Result<(), ConfigError> {
+        let (key, var, name) = match provider {
+            Provider::OpenAi => (&self.openai.api_key, "OPENAI_API_KEY", "openai_api_key"),
+            Provider::Gemini => (&self.gemini.api_key, "GEMINI_API_KEY", "gemini_api_key"),
+        };
+        match key {
+            Some(_) => Ok(()),
+            None => Err(ConfigError::MissingKey { var, key: name, needed_for: needed_for.to_owned() }),
+        }
+    }
+
     /// Checks that the API keys the chosen pipeline needs are set.
     ///
     /// # Errors
@@ -343,13 +358,7 @@ impl Config {
             ],
         };
         for (provider, needed_for) in needed.drain(..) {
-            let (key, var, name) = match provider {
-                Provider::OpenAi => (&self.openai.api_key, "OPENAI_API_KEY", "openai_api_key"),
-                Provider::Gemini => (&self.gemini.api_key, "GEMINI_API_KEY", "gemini_api_key"),
-            };
-            if key.is_none() {
-                return Err(ConfigError::MissingKey { var, key: name, needed_for });
-            }
+            self.require_provider_key(provider, &needed_for)?;
         }
         Ok(())
     }

@@ -51,3 +51,33 @@ pub enum ConfigError {
         needed_for: String,
     },
 }
+
+/// Why a pipeline stopped with an error. Sessions that fail are replaced or reported in the journal, not here.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// The microphone stopped delivering audio.
+    #[error("the microphone stopped delivering audio")]
+    Microphone,
+    /// The only realtime session could not be opened or ended for good.
+    #[error("the realtime session failed: {0}")]
+    Session(String),
+}
+
+/// Why a pipeline could not be built from the configuration. One line, exit 2 in the app.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// A missing or wrong setting.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The tools could not be set up (an unusable `WORKSPACE_ROOT`).
+    #[error("{0}; set WORKSPACE_ROOT to an existing folder")]
+    Tools(#[from] voicebot_tools::Error),
+    /// A client could not be built.
+    #[error(transparent)]
+    Transport(#[from] voicebot_transport::Error),
+    /// Another invalid setting.
+    #[error("{0}")]
+    Invalid(String),
+}

@@ -174,7 +174,7 @@ impl Entry {
             Entry::Said { text, interrupted: true } => format!("said (interrupted): \"{text}\""),
             Entry::ToolCall { name, arguments, .. } => format!("tool: {name}({arguments})"),
             Entry::ToolResult { name, output, elapsed_ms, .. } => {
-                format!("tool result: {name} -> {output} ({elapsed_ms} ms)")
+                format!("tool result: {name} -> {} ({elapsed_ms} ms)", shorten(&output.to_string(), 72))
             }
             Entry::BrainAsked { query } => format!("brain: asked \"{query}\""),
             Entry::BrainAnswered { words, elapsed_ms, error: None } => {

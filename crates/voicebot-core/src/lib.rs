@@ -13,20 +13,29 @@
 //! It never reads the process environment on its own (the app passes the variables to [`config::Config::load`],
 //! which reads only the files it is given), never installs a tracing subscriber and never builds a runtime.
 //!
-//! # Status
-//! The pipelines land with the end-to-end issue. Today the facade re-exports the crates below.
+//! # Main types
+//! - [`HandoffPipeline`] and [`DirectPipeline`]: the two assistants, each an actor driving a pure state machine;
+//!   [`assemble`] builds them from a [`config::Config`].
+//! - [`config`]: layered configuration (defaults, `voicebot.toml`, `.env`, environment, command line).
+//! - [`journal`]: the JSON-lines record of a run; [`brain`], [`adapters`]: the text model behind `ask_brain` and
+//!   the summarizer.
 
+pub mod adapters;
+pub mod assemble;
 pub mod brain;
 pub mod config;
+mod direct;
 mod error;
 mod handoff;
 pub mod journal;
 pub mod prompts;
-#[allow(dead_code, reason = "the pipeline actors that use it land next")]
 mod sessions;
+mod watchdog;
 pub mod wer;
 
-pub use error::ConfigError;
+pub use direct::{DirectOutcome, DirectPipeline};
+pub use error::{ConfigError, PipelineError, SetupError};
+pub use handoff::{DEFAULT_WER_WARNING, HandoffOutcome, HandoffPipeline};
 pub use voicebot_audio as audio;
 pub use voicebot_protocol as protocol;
 pub use voicebot_state as state;

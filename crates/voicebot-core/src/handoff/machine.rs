@@ -160,16 +160,16 @@ impl Machine {
         self.main
     }
 
+    /// The current reader's number, if a reader is connecting or speaking.
+    pub(crate) fn reader_generation(&self) -> Option<u64> {
+        self.reader.as_ref().map(|r| r.generation)
+    }
+
     /// Whether `generation` is a session the machine still cares about.
     pub(crate) fn is_live(&self, generation: u64) -> bool {
         generation == self.main
             || self.replacement.as_ref().is_some_and(|r| r.generation == generation)
             || self.reader.as_ref().is_some_and(|r| r.generation == generation)
-    }
-
-    /// Role of a live session, for the journal.
-    pub(crate) fn role(&self, generation: u64) -> &'static str {
-        if self.reader.as_ref().is_some_and(|r| r.generation == generation) { "reader" } else { "main" }
     }
 
     /// One step.
@@ -511,16 +511,30 @@ fn say(reader: &mut Reader, out: &mut Vec<Command>) {
     }
 }
 
-/// "The time is ..." from `get_time`'s output (`spoken`, or `time` plus `timezone`), or an apology for an error payload.
+/// "The time is ..." from `get_time`'s output (`spoken`, or `time` with `weekday` and `zone`), or an apology for an
+/// error payload.
 pub(crate) fn time_script(output: &Value) -> String {
     if let Some(spoken) = output.get("spoken").and_then(Value::as_str) {
         return spoken.to_owned();
     }
-    match (output.get("time").and_then(Value::as_str), output.get("timezone").and_then(Value::as_str)) {
-        (Some(time), Some(zone)) => format!("The time is {time}, {zone}."),
-        (Some(time), None) => format!("The time is {time}."),
-        _ => "Sorry, I could not read the clock.".to_owned(),
+    let field = |key: &str| output.get(key).and_then(Value::as_str).filter(|text| !text.is_empty());
+    let Some(time) = field("time") else { return "Sorry, I could not read the clock.".to_owned() };
+    // "14:05:09" is said as "14:05".
+    let time = match time.match_indices(':').nth(1) {
+        Some((second_colon, _)) => &time[..second_colon],
+        None => time,
+    };
+    let mut script = format!("The time is {time}");
+    if let Some(weekday) = field("weekday") {
+        script.push_str(&format!(" on {weekday}"));
     }
+    if let Some(zone) = field("zone").or_else(|| field("timezone")) {
+        // "Etc/UTC" is said "UTC"; "Europe/Paris" as is.
+        let zone = zone.strip_prefix("Etc/").unwrap_or(zone);
+        script.push_str(&format!(", {zone} time"));
+    }
+    script.push('.');
+    script
 }
 
 #[cfg(test)]

@@ -117,7 +117,7 @@ fn get_time_is_spoken_by_the_reader() {
         out,
         vec![
             Command::FlushPlayback,
-            Command::ReaderSay { generation: 2, script: "The time is 10:42, UTC.".into() }
+            Command::ReaderSay { generation: 2, script: "The time is 10:42, UTC time.".into() }
         ]
     );
 }
@@ -284,5 +284,9 @@ fn a_late_reader_connection_after_cancel_is_closed() {
 fn time_scripts() {
     assert_eq!(time_script(&json!({"spoken": "It is noon."})), "It is noon.");
     assert_eq!(time_script(&json!({"time": "12:00"})), "The time is 12:00.");
+    assert_eq!(
+        time_script(&json!({"time": "14:05:09", "weekday": "Sunday", "zone": "Europe/Paris"})),
+        "The time is 14:05 on Sunday, Europe/Paris time."
+    );
     assert_eq!(time_script(&json!({"error": {"kind": "timeout"}})), "Sorry, I could not read the clock.");
 }
