@@ -98,6 +98,8 @@ struct Actor {
     main_sessions: u64,
     /// `main` or `reader`, by session number.
     roles: HashMap<u64, &'static str>,
+    /// The newest microphone frame that was drained, and when it arrived.
+    held: Option<(Instant, voicebot_audio::AudioFrame)>,
 }
 
 impl std::fmt::Debug for Actor {
@@ -124,6 +126,7 @@ impl Actor {
             first_reader_audio: false,
             main_sessions: 0,
             roles: HashMap::new(),
+            held: None,
         }
     }
 
@@ -179,6 +182,7 @@ impl Actor {
                 self.before_input(&input, speaker);
                 let commands = self.machine.on_input(input);
                 self.apply(commands, speaker).await;
+                self.send_held_frame();
             }
         }
         Ok(HandoffOutcome { narrations: self.machine.narrations(), main_sessions: self.main_sessions })
@@ -232,10 +236,13 @@ impl Actor {
 
     fn on_frame(&mut self, frame: &voicebot_audio::AudioFrame) {
         let Some(generation) = self.machine.mic_target() else {
-            // Drained, not uploaded: the reader is speaking or a handoff is running.
+            // Drained, not uploaded: the reader is speaking or a handoff is running. The newest frame is held,
+            // so the replacement main session gets audio the moment the mic switches to it.
             self.watchdog.quiet();
+            self.held = Some((Instant::now(), frame.clone()));
             return;
         };
+        self.held = None;
         let Some(session) = self.sessions.get(generation) else { return };
         if session.send_audio(&frame.samples).is_err() {
             return;
@@ -246,6 +253,19 @@ impl Actor {
                 .record(Entry::Latency { what: "deaf_window".into(), ms: millis(ended.elapsed()) });
         }
         self.watchdog.frame(f64::from(frame.level().rms_dbfs));
+    }
+
+    /// Right after the mic switched to a new main session, uploads the frame captured during the last chunk
+    /// instead of waiting up to a chunk for the next one: the deaf window shrinks to the time it takes to send.
+    fn send_held_frame(&mut self) {
+        if self.reader_ended.is_none() || self.machine.mic_target().is_none() {
+            return;
+        }
+        if let Some((at, frame)) = self.held.take()
+            && at.elapsed() <= frame.duration()
+        {
+            self.on_frame(&frame);
+        }
     }
 
     fn on_brain(&mut self, call_id: String, result: Result<Script, String>) -> Input {

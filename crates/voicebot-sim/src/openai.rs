@@ -81,7 +81,8 @@ impl OpenAiSession {
             buffer_samples: 0,
             speech_item: None,
             items: Vec::new(),
-            committed_turns: 0,
+            // A new session of the same run continues the script where the previous one stopped.
+            committed_turns: shared.openai_turns(),
             calls_made: HashSet::new(),
             active: None,
             responses: 0,

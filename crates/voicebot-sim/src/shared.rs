@@ -55,6 +55,8 @@ pub(crate) struct Shared {
     ids: AtomicU64,
     /// Utterances of the Gemini script consumed so far by main sessions (the script index a new main starts at).
     utterances: AtomicUsize,
+    /// OpenAI user turns committed by all sessions so far: a new session continues the script there.
+    openai_turns: AtomicUsize,
 }
 
 impl Shared {
@@ -83,12 +85,23 @@ impl Shared {
             changed,
             ids: AtomicU64::new(0),
             utterances: AtomicUsize::new(0),
+            openai_turns: AtomicUsize::new(0),
         })
     }
 
     /// How many scripted utterances main sessions have consumed so far.
     pub(crate) fn utterances_heard(&self) -> usize {
         self.utterances.load(Ordering::Relaxed)
+    }
+
+    /// How many scripted OpenAI turns sessions have committed so far.
+    pub(crate) fn openai_turns(&self) -> usize {
+        self.openai_turns.load(Ordering::Relaxed)
+    }
+
+    /// Notes that a session has committed the OpenAI script up to `committed` turns.
+    pub(crate) fn committed_openai_turns(&self, committed: usize) {
+        self.openai_turns.fetch_max(committed, Ordering::Relaxed);
     }
 
     /// Notes that a main session has consumed the script up to `heard` utterances.

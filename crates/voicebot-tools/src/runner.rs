@@ -235,14 +235,15 @@ impl Runner {
     }
 
     fn check(&self, call: &ToolCall) -> Result<(), ToolError> {
-        if self.registry.get(&call.name).is_none() {
+        let Some(tool) = self.registry.get(&call.name) else {
             return Err(ToolError::new(
                 ErrorKind::UnknownTool,
                 format!("there is no tool named {:?}", call.name),
             ));
-        }
+        };
         match &call.arguments {
-            Value::Object(_) | Value::Null => {}
+            Value::Object(fields) => unknown_fields(&tool.parameters(), fields)?,
+            Value::Null => {}
             _ => return Err(ToolError::bad_arguments("the arguments must be a JSON object")),
         }
         let size = call.arguments.to_string().len();
@@ -336,6 +337,25 @@ fn completion(
         Err(error) => (error.payload(), Some(error.kind)),
     };
     Completion { call_id, name, output, error, elapsed: submitted.elapsed() }
+}
+
+/// Refuses argument names a schema with `"additionalProperties": false` does not list, so a misspelt argument
+/// (`tz` for `zone`) is an error the model can correct instead of being silently ignored.
+fn unknown_fields(schema: &Value, fields: &serde_json::Map<String, Value>) -> Result<(), ToolError> {
+    if schema.get("additionalProperties") != Some(&Value::Bool(false)) {
+        return Ok(());
+    }
+    let known = schema.get("properties").and_then(Value::as_object);
+    let is_known = |name: &str| known.is_some_and(|known| known.contains_key(name));
+    match fields.keys().find(|name| !is_known(name)) {
+        None => Ok(()),
+        Some(name) => {
+            let expected: Vec<&str> =
+                known.map(|k| k.keys().map(String::as_str).collect()).unwrap_or_default();
+            let expected = if expected.is_empty() { "none".to_owned() } else { expected.join(", ") };
+            Err(ToolError::bad_arguments(format!("unknown argument {name:?}; the arguments are: {expected}")))
+        }
+    }
 }
 
 /// A non-empty object as is; anything else (null, a scalar, an array, `{}`) as `{"result": value}`.

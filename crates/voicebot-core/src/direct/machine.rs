@@ -85,6 +85,9 @@ pub(crate) struct Machine {
     plan: Option<PruningPlan>,
     retrieved: HashSet<String>,
     completed: u32,
+    /// Whether the current response has said anything (audio or text): a response that only calls a tool is
+    /// not an assistant turn.
+    spoke: bool,
     reseed_pending: bool,
 }
 
@@ -99,11 +102,12 @@ impl Machine {
             plan: None,
             retrieved: HashSet::new(),
             completed: 0,
+            spoke: false,
             reseed_pending: false,
         }
     }
 
-    /// Completed assistant turns (the CLI's `--max-turns`).
+    /// Completed assistant turns that said something (the CLI's `--max-turns`).
     pub(crate) fn completed(&self) -> u32 {
         self.completed
     }
@@ -158,6 +162,7 @@ impl Machine {
                 }
             }
             RealtimeEvent::OutputTranscript { item_id, text, is_final } => {
+                self.spoke |= !text.is_empty();
                 let turn = self.state.on_output_transcript(item_id.as_deref(), &text, is_final);
                 if is_final && let Some(turn) = self.state.turn(turn) {
                     out.push(Command::Record(Entry::Said {
@@ -170,6 +175,7 @@ impl Machine {
                 let duration = Duration::from_micros(samples.len() as u64 * 1_000_000 / OUTPUT_RATE_HZ);
                 self.state.on_assistant_audio(item_id.as_deref(), duration);
                 self.playing = Some(item_id.clone().unwrap_or_default());
+                self.spoke = true;
                 out.push(Command::Play { item_id, samples });
             }
             RealtimeEvent::ResponseStarted { .. } => self.response_active = true,
@@ -189,9 +195,10 @@ impl Machine {
             RealtimeEvent::TurnComplete { status, .. } => {
                 self.response_active = false;
                 self.state.on_response_done();
-                if status == TurnStatus::Completed {
+                if status == TurnStatus::Completed && std::mem::take(&mut self.spoke) {
                     self.completed += 1;
                 }
+                self.spoke = false;
                 self.retrieve_missing(out);
                 self.maybe_summarize(out);
             }

@@ -106,6 +106,7 @@ impl OpenAiSession {
         self.add_item(link, Item::Message(message), previous, false);
         let turn = self.committed_turns;
         self.committed_turns += 1;
+        self.shared.committed_openai_turns(self.committed_turns);
         let transcribe =
             self.session.audio_input().and_then(|input| input.transcription.clone()).flatten().is_some();
         if transcribe {

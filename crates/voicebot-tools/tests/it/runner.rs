@@ -104,6 +104,19 @@ async fn unknown_tools_and_bad_arguments_fail_at_once_with_a_payload() {
     assert_eq!(next(&mut runner).await.output, json!({"result": {}}));
 }
 
+#[tokio::test]
+async fn a_misspelt_argument_is_refused_when_the_schema_lists_its_arguments() {
+    let registry = std::sync::Arc::new(voicebot_tools::ToolRegistry::with_builtins(".").unwrap());
+    let mut runner =
+        Runner::new(registry, RunnerConfig::default(), tokio_util::sync::CancellationToken::new());
+    let misspelt = call("z1", "get_time", json!({"tz": "Europe/Paris"}));
+    assert_eq!(runner.submit(misspelt), Submitted::Refused(ErrorKind::BadArguments));
+    let done = next(&mut runner).await;
+    assert_eq!(done.output["error"]["message"], "unknown argument \"tz\"; the arguments are: zone");
+    assert_eq!(runner.submit(call("z2", "get_time", json!({"zone": "Europe/Paris"}))), Submitted::Started);
+    assert_eq!(next(&mut runner).await.output["zone"], "Europe/Paris");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_hanging_tool_times_out_while_others_finish() {
     let config = RunnerConfig { default_timeout: Duration::from_secs(5), ..RunnerConfig::default() };

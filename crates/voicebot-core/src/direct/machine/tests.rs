@@ -155,6 +155,8 @@ fn tools_run_once_and_answer_by_call_id() {
         }]
     );
     assert!(session(&mut m, call).is_empty(), "a repeated call id runs once");
+    session(&mut m, RealtimeEvent::TurnComplete { response_id: None, status: TurnStatus::Completed });
+    assert_eq!(m.completed(), 0, "a response that only calls a tool is not a turn");
     let out = m.on_input(Input::ToolDone {
         call_id: "call_1".into(),
         name: "echo".into(),
