@@ -12,20 +12,15 @@ use crate::support::{entries, journal, loud_seconds, run, scratch, start_sim};
 const OUTPUT_RATE: f64 = 24_000.0;
 
 async fn run_demo_mic(sim: &SimHandle, dir: &Path) -> Vec<Value> {
+    run_demo_mic_with(sim, dir, &[]).await
+}
+
+async fn run_demo_mic_with(sim: &SimHandle, dir: &Path, extra: &[&str]) -> Vec<Value> {
     let mic = crate::support::fixtures().join("audio/demo-mic.wav");
     let mic = mic.to_str().unwrap();
-    let args = [
-        "--pipeline",
-        "handoff",
-        "--input-wav",
-        mic,
-        "--output-wav",
-        "reply.wav",
-        "--events",
-        "events.jsonl",
-        "--max-turns",
-        "2",
-    ];
+    let mut args = vec!["--pipeline", "handoff", "--input-wav", mic, "--output-wav", "reply.wav"];
+    args.extend(["--events", "events.jsonl", "--max-turns", "2"]);
+    args.extend(extra);
     run(sim, dir, &args, &[]).await;
     journal(&dir.join("events.jsonl"))
 }
@@ -104,5 +99,19 @@ async fn a_1011_close_and_a_go_away_mid_conversation_lose_no_turn() {
     assert_two_narrations(&sim, &dir, &journal);
     let reconnects = entries(&journal, "reconnected");
     assert!(reconnects.len() >= 2, "the 1011 and the goAway were both recovered: {reconnects:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reader_can_be_an_openai_realtime_session() {
+    let sim = start_sim("demo.json").await;
+    let dir = scratch("handoff-openai-reader");
+    let journal = run_demo_mic_with(&sim, &dir, &["--reader-provider", "openai"]).await;
+    assert_two_narrations(&sim, &dir, &journal);
+    let readers: Vec<Api> =
+        sim.timeline().into_iter().filter(|t| t.role == Some(SessionRole::Reader)).map(|t| t.api).collect();
+    assert_eq!(readers, [Api::OpenAi, Api::OpenAi]);
+    let finished = entries(&journal, "reader_finished");
+    assert!(finished.iter().all(|e| e["word_error_rate"] == 0.0), "verbatim: {finished:?}");
     sim.shutdown().await;
 }

@@ -104,8 +104,12 @@ impl OpenAiSession {
             response: self.response(&id, ResponseStatus::InProgress, Vec::new(), None),
         };
         link.send_with(&ServerEvent::from(created), When::Next, Meta { tag, ..Meta::default() });
-        let output = match script.function_call {
-            Some(call) if self.calls_made.insert(k) => {
+        // A session without tools is a reader: it reads the latest user text aloud, word for word.
+        let has_tools = self.session.tools.as_ref().is_some_and(|tools| !tools.is_empty());
+        let to_read = (!has_tools).then(|| self.latest_user_text()).flatten();
+        let output = match (to_read, script.function_call) {
+            (Some(text), _) => self.begin_spoken(link, &id, tag, &text),
+            (None, Some(call)) if self.calls_made.insert(k) => {
                 let arguments = serde_json::Value::Object(call.args).to_string();
                 let output = self.function_call(link, &id, tag, &call.name, &arguments);
                 self.response_done(link, &id, tag, output.clone());
@@ -114,6 +118,18 @@ impl OpenAiSession {
             _ => self.begin_spoken(link, &id, tag, &script.reply),
         };
         self.active = Some(Active { id, tag, output: vec![output] });
+    }
+
+    /// The text of the latest item when it is a user message written as text (not speech).
+    fn latest_user_text(&self) -> Option<String> {
+        match self.items.last().map(|rec| &rec.item) {
+            Some(Item::Message(message))
+                if message.role == Role::User && message.content.iter().all(|part| !part.kind.is_audio()) =>
+            {
+                Some(message.text()).filter(|text| !text.trim().is_empty())
+            }
+            _ => None,
+        }
     }
 
     /// `response.done` for a response whose only output is `output`.
