@@ -119,3 +119,24 @@ async fn a_1011_close_mid_conversation_loses_no_turn() {
     assert_conversation(&sim, &dir, &journal, false);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_direct_assistant_runs_on_gemini_live_too() {
+    let sim = start_sim("direct-gemini.json").await;
+    let dir = scratch("direct-gemini");
+    let mic = crate::support::fixtures().join("audio/demo-mic.wav");
+    let args = ["--pipeline", "direct", "--main-provider", "gemini", "--input-wav", mic.to_str().unwrap()];
+    let args =
+        [&args[..], &["--output-wav", "reply.wav", "--events", "events.jsonl", "--max-turns", "3"]].concat();
+    run(&sim, &dir, &args, &[]).await;
+    let journal = journal(&dir.join("events.jsonl"));
+    let said: Vec<&str> = entries(&journal, "said").iter().map(|e| e["text"].as_str().unwrap()).collect();
+    assert_eq!(said, ["It is four o'clock.", "Maybe, take an umbrella.", "Because of Rayleigh scattering."]);
+    let tools: Vec<&str> =
+        entries(&journal, "tool_call").iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(tools, ["get_time"]);
+    let (loud, _) = loud_seconds(&dir.join("reply.wav"));
+    assert!(loud > 0.5, "assistant speech in the WAV: {loud:.2} s");
+    assert!(sim.violations().is_empty(), "violations: {:#?}", sim.violations());
+    sim.shutdown().await;
+}

@@ -88,6 +88,8 @@ pub(crate) struct Machine {
     /// Whether the current response has said anything (audio or text): a response that only calls a tool is
     /// not an assistant turn.
     spoke: bool,
+    /// The assistant turn whose transcript is not yet in the journal.
+    said_turn: Option<voicebot_state::TurnId>,
     reseed_pending: bool,
 }
 
@@ -103,6 +105,7 @@ impl Machine {
             retrieved: HashSet::new(),
             completed: 0,
             spoke: false,
+            said_turn: None,
             reseed_pending: false,
         }
     }
@@ -164,11 +167,9 @@ impl Machine {
             RealtimeEvent::OutputTranscript { item_id, text, is_final } => {
                 self.spoke |= !text.is_empty();
                 let turn = self.state.on_output_transcript(item_id.as_deref(), &text, is_final);
-                if is_final && let Some(turn) = self.state.turn(turn) {
-                    out.push(Command::Record(Entry::Said {
-                        text: turn.text.clone(),
-                        interrupted: turn.interrupted,
-                    }));
+                self.said_turn = Some(turn);
+                if is_final {
+                    self.record_said(out);
                 }
             }
             RealtimeEvent::AudioDelta { item_id, samples } => {
@@ -195,6 +196,8 @@ impl Machine {
             RealtimeEvent::TurnComplete { status, .. } => {
                 self.response_active = false;
                 self.state.on_response_done();
+                // Gemini's output transcript comes in pieces with no final one: the turn's end closes it.
+                self.record_said(out);
                 if status == TurnStatus::Completed && std::mem::take(&mut self.spoke) {
                     self.completed += 1;
                 }
@@ -221,6 +224,15 @@ impl Machine {
                 }));
             }
             _ => {}
+        }
+    }
+
+    /// Records what the assistant said in the turn being transcribed, once.
+    fn record_said(&mut self, out: &mut Vec<Command>) {
+        if let Some(turn) = self.said_turn.take().and_then(|id| self.state.turn(id))
+            && !turn.text.trim().is_empty()
+        {
+            out.push(Command::Record(Entry::Said { text: turn.text.clone(), interrupted: turn.interrupted }));
         }
     }
 
