@@ -77,10 +77,7 @@ pub(crate) async fn run(config: &Config, io: RunIo) -> Result<RunReport, Failure
         .map_err(|err| Failure::Runtime(anyhow::Error::new(err).context("cannot write the journal")))?;
     drop(journal);
     let entries = printer.await.unwrap_or_default();
-    let turns = outcome.map_err(|err| match err {
-        PipelineError::Session(_) | PipelineError::Microphone => Failure::Runtime(anyhow::Error::new(err)),
-        other => Failure::Runtime(anyhow::Error::new(other)),
-    })?;
+    let turns = outcome.map_err(|err: PipelineError| Failure::Runtime(anyhow::Error::new(err)))?;
     Ok(RunReport { turns, entries })
 }
 

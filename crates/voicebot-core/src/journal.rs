@@ -263,9 +263,10 @@ impl Journal {
         Ok(Journal::build(Some(tx), Some(writer), false, live))
     }
 
-    /// A journal that only feeds `live` (the CLI's timeline) and memory.
+    /// A journal that only feeds `live` (the CLI's timeline). It keeps nothing itself, so a long run does not
+    /// grow it.
     pub fn live(live: tokio::sync::mpsc::Sender<Stamped>) -> Journal {
-        Journal::build(None, None, true, Some(live))
+        Journal::build(None, None, false, Some(live))
     }
 
     fn build(
