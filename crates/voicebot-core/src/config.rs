@@ -348,17 +348,16 @@ impl Config {
     /// # Errors
     /// [`ConfigError::MissingKey`] for the first missing key, saying what needs it.
     pub fn require_keys(&self) -> Result<(), ConfigError> {
-        let needs = |provider: Provider, role: &str| (provider, format!("the {role}"));
-        let mut needed = match self.pipeline {
-            PipelineKind::Direct => vec![needs(self.main_provider, "direct pipeline's realtime session")],
-            PipelineKind::Handoff => vec![
-                needs(self.main_provider, "handoff pipeline's main session"),
-                needs(Provider::OpenAi, "handoff pipeline's brain (Responses API)"),
-                needs(self.reader_provider, "handoff pipeline's reader session"),
+        let needed: &[(Provider, &str)] = match self.pipeline {
+            PipelineKind::Direct => &[(self.main_provider, "the direct pipeline's realtime session")],
+            PipelineKind::Handoff => &[
+                (self.main_provider, "the handoff pipeline's main session"),
+                (Provider::OpenAi, "the handoff pipeline's brain (Responses API)"),
+                (self.reader_provider, "the handoff pipeline's reader session"),
             ],
         };
-        for (provider, needed_for) in needed.drain(..) {
-            self.require_provider_key(provider, &needed_for)?;
+        for (provider, needed_for) in needed {
+            self.require_provider_key(*provider, needed_for)?;
         }
         Ok(())
     }

@@ -197,9 +197,10 @@ impl Actor {
             Note::Connected { generation, session, elapsed } => {
                 let role = self.role(generation);
                 if !self.machine.is_live(generation) {
-                    let sessions = &mut self.sessions;
-                    sessions.adopt(generation, session);
-                    sessions.close(generation);
+                    // A session nobody wants any more (a cancelled reader): close it at once.
+                    self.roles.remove(&generation);
+                    self.sessions.adopt(generation, session);
+                    self.sessions.close(generation);
                     return None;
                 }
                 if role == "main" {
@@ -365,7 +366,8 @@ impl Actor {
                     }
                 }
                 Command::Close { generation } => {
-                    let role = self.role(generation);
+                    // A closed session's number is never used again: forget its role.
+                    let role = self.roles.remove(&generation).unwrap_or("main");
                     if self.sessions.get(generation).is_some() {
                         self.pipeline.journal.record(Entry::SessionClosed {
                             role: role.into(),

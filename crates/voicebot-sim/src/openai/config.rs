@@ -37,10 +37,11 @@ pub(super) fn default_session(model: &str) -> RealtimeSession {
 
 /// Applies a `session.update`: fields that are set replace the effective ones; the model never changes.
 pub(super) fn merge_session(current: &mut RealtimeSession, update: RealtimeSession) {
+    // Each field the update sets replaces the current one; absent fields keep theirs.
     macro_rules! take {
-        ($($field:ident),*) => { $( if update.$field.is_some() { current.$field = update.$field; } )* };
+        ($from:expr => $to:expr; $($field:ident),*) => { $( if $from.$field.is_some() { $to.$field = $from.$field; } )* };
     }
-    take!(
+    take!(update => current;
         instructions,
         output_modalities,
         tools,
@@ -57,29 +58,10 @@ pub(super) fn merge_session(current: &mut RealtimeSession, update: RealtimeSessi
     let current_audio = current.audio.get_or_insert_with(AudioConfig::default);
     if let Some(input) = audio.input {
         let target = current_audio.input.get_or_insert_with(AudioInput::default);
-        if input.format.is_some() {
-            target.format = input.format;
-        }
-        if input.transcription.is_some() {
-            target.transcription = input.transcription;
-        }
-        if input.noise_reduction.is_some() {
-            target.noise_reduction = input.noise_reduction;
-        }
-        if input.turn_detection.is_some() {
-            target.turn_detection = input.turn_detection;
-        }
+        take!(input => target; format, transcription, noise_reduction, turn_detection);
     }
     if let Some(output) = audio.output {
         let target = current_audio.output.get_or_insert_with(AudioOutput::default);
-        if output.format.is_some() {
-            target.format = output.format;
-        }
-        if output.voice.is_some() {
-            target.voice = output.voice;
-        }
-        if output.speed.is_some() {
-            target.speed = output.speed;
-        }
+        take!(output => target; format, voice, speed);
     }
 }

@@ -1,7 +1,6 @@
 //! Provider-independent machinery: key redaction under TRACE logging, keepalive with slow pongs, retry limits.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use crate::support::Capture;
 use std::time::Duration;
 
 use serde_json::json;
@@ -12,29 +11,6 @@ use voicebot_transport::{
 
 use crate::support::{FakeServer, Step, WAIT, until};
 use crate::{gemini, openai};
-
-/// A `MakeWriter` that appends everything to a shared buffer.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 #[tokio::test]
 async fn the_key_never_appears_in_trace_logs_debug_output_or_errors() {

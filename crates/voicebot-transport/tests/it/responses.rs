@@ -1,8 +1,7 @@
 //! The Responses API client against a scripted HTTP server: answers, streams, typed failures, retries, timeouts.
 
+use crate::support::Capture;
 use std::future::Future;
-use std::io;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -353,21 +352,6 @@ async fn an_unreachable_server_is_a_connect_error_after_the_retries() {
 fn an_empty_key_is_refused_up_front() {
     let err = ResponsesClient::new(&OpenAiEndpoint::default(), ApiKey::new(" \n"), "m").unwrap_err();
     assert!(matches!(err, Error::MissingKey { variable: "OPENAI_API_KEY", .. }), "{err:?}");
-}
-
-/// Captures everything logged, for the key check.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test]

@@ -24,7 +24,7 @@ const RATE: u32 = 16_000;
 const FRAME: usize = 320;
 
 async fn within<F: Future>(what: &str, future: F) -> F::Output {
-    tokio::time::timeout(T, future).await.unwrap_or_else(|_| panic!("timed out: {what}"))
+    crate::support::within(T, what, future).await
 }
 
 async fn start(scenario: Scenario) -> SimHandle {
@@ -103,18 +103,7 @@ async fn until(
     what: &str,
     matches: impl Fn(&RealtimeEvent) -> bool,
 ) -> (RealtimeEvent, Vec<RealtimeEvent>) {
-    let mut seen = Vec::new();
-    let found = within(what, async {
-        loop {
-            match session.next_event().await {
-                Some(event) if matches(&event) => return event,
-                Some(event) => seen.push(event),
-                None => panic!("the session ended before {what}; saw {seen:?}"),
-            }
-        }
-    })
-    .await;
-    (found, seen)
+    crate::support::until_within(T, session, what, matches).await
 }
 
 /// Waits for the next tool call and returns its id, name and arguments.

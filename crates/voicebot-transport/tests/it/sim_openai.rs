@@ -1,10 +1,9 @@
 //! OpenAiRealtime against `voicebot_sim::Sim`: setup, audio both ways, tools, barge-in and truncation, reconnects
 //! with no tool result lost, expiry, 401, benign errors, and the key under TRACE logging.
 
+use crate::support::Capture;
 use std::f64::consts::PI;
 use std::future::Future;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -24,7 +23,7 @@ const RATE: usize = 24_000;
 const FRAME: usize = RATE / 50;
 
 async fn within<F: Future>(what: &str, future: F) -> F::Output {
-    tokio::time::timeout(LIMIT, future).await.unwrap_or_else(|_| panic!("timed out: {what}"))
+    crate::support::within(LIMIT, what, future).await
 }
 
 fn fast_retry() -> RetryPolicy {
@@ -82,18 +81,7 @@ async fn until(
     what: &str,
     matches: impl Fn(&RealtimeEvent) -> bool,
 ) -> (RealtimeEvent, Vec<RealtimeEvent>) {
-    let mut seen = Vec::new();
-    let event = within(what, async {
-        loop {
-            match session.next_event().await {
-                Some(event) if matches(&event) => return event,
-                Some(event) => seen.push(event),
-                None => panic!("the session ended before {what}: {seen:?}"),
-            }
-        }
-    })
-    .await;
-    (event, seen)
+    crate::support::until_within(LIMIT, session, what, matches).await
 }
 
 fn is_turn_end(event: &RealtimeEvent) -> bool {
@@ -530,29 +518,6 @@ async fn benign_errors_are_warnings_and_the_session_goes_on() {
     within("close", session.close()).await.unwrap();
     assert_no_violations(&sim);
     sim.shutdown().await;
-}
-
-/// A `MakeWriter` that appends everything to a shared buffer.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
 }
 
 /// Runs on the current-thread runtime, so every task of the session and the simulator logs to this thread's

@@ -13,7 +13,7 @@ const LIMIT: Duration = Duration::from_secs(15);
 const SUFFIX: &str = "The simulator has thought about it carefully.";
 
 async fn within<F: Future>(what: &str, future: F) -> F::Output {
-    tokio::time::timeout(LIMIT, future).await.unwrap_or_else(|_| panic!("timed out: {what}"))
+    crate::support::within(LIMIT, what, future).await
 }
 
 fn client(sim: &SimHandle, key: &str) -> ResponsesClient {

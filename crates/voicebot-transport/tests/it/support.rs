@@ -274,8 +274,18 @@ pub(crate) async fn next(session: &Session) -> RealtimeEvent {
         .expect("the session ended")
 }
 
-/// Reads events until one matches, returning it and everything before it.
+/// Reads events until one matches, returning it and everything before it; fails after [`WAIT`].
 pub(crate) async fn until(
+    session: &Session,
+    what: &str,
+    matches: impl Fn(&RealtimeEvent) -> bool,
+) -> (RealtimeEvent, Vec<RealtimeEvent>) {
+    until_within(WAIT, session, what, matches).await
+}
+
+/// Reads events until one matches, returning it and everything before it; fails after `limit`.
+pub(crate) async fn until_within(
+    limit: Duration,
     session: &Session,
     what: &str,
     matches: impl Fn(&RealtimeEvent) -> bool,
@@ -286,13 +296,40 @@ pub(crate) async fn until(
             match session.next_event().await {
                 Some(event) if matches(&event) => return event,
                 Some(event) => seen.push(event),
-                None => panic!("the session ended before {what}"),
+                None => panic!("the session ended before {what}; saw {seen:?}"),
             }
         }
     };
-    let event =
-        tokio::time::timeout(WAIT, wait).await.unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+    let event = within(limit, what, wait).await;
     (event, seen)
+}
+
+/// `future`'s output, failing the test after `limit`.
+pub(crate) async fn within<F: std::future::Future>(limit: Duration, what: &str, future: F) -> F::Output {
+    tokio::time::timeout(limit, future).await.unwrap_or_else(|_| panic!("timed out: {what}"))
+}
+
+/// A `MakeWriter` that appends everything to a shared buffer, to search trace output.
+#[derive(Clone, Default)]
+pub(crate) struct Capture(pub(crate) Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
 }
 
 /// The samples of a base64 PCM16 payload inside a JSON frame (`audio` for OpenAI, `data` for Gemini).
