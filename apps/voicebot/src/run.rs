@@ -77,7 +77,14 @@ pub(crate) async fn run(config: &Config, io: RunIo) -> Result<RunReport, Failure
         .map_err(|err| Failure::Runtime(anyhow::Error::new(err).context("cannot write the journal")))?;
     drop(journal);
     let entries = printer.await.unwrap_or_default();
-    let turns = outcome.map_err(|err: PipelineError| Failure::Runtime(anyhow::Error::new(err)))?;
+    let turns = outcome.map_err(|err: PipelineError| {
+        // A refused key, an unknown model, an untrusted certificate: a setting to fix, like any bad input.
+        if err.is_permanent() {
+            Failure::Usage(err.to_string())
+        } else {
+            Failure::Runtime(anyhow::Error::new(err))
+        }
+    })?;
     Ok(RunReport { turns, entries })
 }
 
@@ -185,7 +192,14 @@ async fn print_timeline(mut entries: tokio::sync::mpsc::Receiver<Stamped>, print
     figures
 }
 
-/// The entries a person wants to see in the timeline (latencies go to the summary).
+/// The entries a person wants to see in the timeline (latencies go to the summary; the failure that ends a run
+/// is the app's one error line on stderr).
 fn shown(entry: &Entry) -> bool {
-    !matches!(entry, Entry::Latency { .. } | Entry::State { .. } | Entry::SessionClosed { error: None, .. })
+    !matches!(
+        entry,
+        Entry::Latency { .. }
+            | Entry::State { .. }
+            | Entry::SessionClosed { error: None, .. }
+            | Entry::Failed { .. }
+    )
 }

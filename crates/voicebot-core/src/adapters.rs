@@ -103,7 +103,7 @@ impl Tool for AskBrain {
             .and_then(Value::as_str)
             .filter(|query| !query.trim().is_empty())
             .ok_or_else(|| ToolError::bad_arguments("`query` must be a non-empty string"))?;
-        let script = self.brain.ask(query).await.map_err(ToolError::failed)?;
+        let script = self.brain.ask(query).await.map_err(|err| ToolError::failed(err.to_string()))?;
         Ok(json!({ "script": script.text, "do_not_speak_further": true }))
     }
 }

@@ -17,7 +17,7 @@ use crate::brain::Brain;
 use crate::config::{Config, LanguageSetting};
 use crate::direct::DirectPipeline;
 use crate::error::SetupError;
-use crate::handoff::{DEFAULT_WER_WARNING, HandoffPipeline};
+use crate::handoff::{DEFAULT_READER_TIMEOUT, DEFAULT_WER_WARNING, HandoffPipeline};
 use crate::journal::Journal;
 use crate::prompts::{DIRECT_INSTRUCTIONS, READER_INSTRUCTIONS, main_instructions};
 
@@ -42,11 +42,15 @@ pub fn realtime_transport(
     Ok(match provider {
         Provider::OpenAi => {
             let key = config.openai.api_key.clone().unwrap_or_else(|| voicebot_transport::ApiKey::new(""));
-            Arc::new(OpenAiRealtime::new(config.openai.endpoint.clone(), key))
+            Arc::new(
+                OpenAiRealtime::new(config.openai.endpoint.clone(), key).with_retry(config.reconnect.clone()),
+            )
         }
         Provider::Gemini => {
             let key = config.gemini.api_key.clone().unwrap_or_else(|| voicebot_transport::ApiKey::new(""));
-            Arc::new(GeminiLive::new(config.gemini.endpoint.clone(), key))
+            Arc::new(
+                GeminiLive::new(config.gemini.endpoint.clone(), key).with_retry(config.reconnect.clone()),
+            )
         }
     })
 }
@@ -132,6 +136,7 @@ pub fn handoff(
         max_turns,
         watchdog: DEFAULT_WATCHDOG,
         wer_warning: DEFAULT_WER_WARNING,
+        reader_timeout: DEFAULT_READER_TIMEOUT,
     })
 }
 

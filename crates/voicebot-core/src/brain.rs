@@ -42,15 +42,16 @@ impl Brain {
     /// Asks `query` and returns the script.
     ///
     /// # Errors
-    /// The text model's error, as one line (it never contains the API key).
-    pub async fn ask(&self, query: &str) -> Result<Script, String> {
+    /// The text model's error (it never contains the API key); [`voicebot_transport::Error::is_permanent`]
+    /// tells a refused key or an unknown model from a failure worth asking again.
+    pub async fn ask(&self, query: &str) -> Result<Script, voicebot_transport::Error> {
         let started = Instant::now();
         let mut request =
             TextRequest::new(BRAIN_INSTRUCTIONS, query).with_max_output_tokens(MAX_OUTPUT_TOKENS);
         if let Some(effort) = &self.reasoning_effort {
             request = request.with_reasoning_effort(effort.clone());
         }
-        let reply = self.model.complete(request).await.map_err(|err| err.to_string())?;
+        let reply = self.model.complete(request).await?;
         Ok(Script { text: spoken(&reply.text), elapsed: started.elapsed() })
     }
 }

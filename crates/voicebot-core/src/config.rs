@@ -23,11 +23,12 @@ use std::time::Duration;
 use figment::Figment;
 use figment::providers::{Format as _, Toml};
 use serde::Deserialize;
-use voicebot_transport::{ApiKey, GeminiEndpoint, OpenAiEndpoint, Provider};
+use voicebot_transport::{ApiKey, GeminiEndpoint, OpenAiEndpoint, Provider, RetryPolicy};
 
 use self::keys::{
     DEFAULT_BRAIN_MODEL, DEFAULT_BRAIN_TIMEOUT_MS, DEFAULT_CHUNK_MS, DEFAULT_GEMINI_MODEL,
-    DEFAULT_KEEP_LAST_TURNS, DEFAULT_REALTIME_MODEL, DEFAULT_SUMMARY_TRIGGER_TOKENS, DEFAULT_WAKE_PHRASE,
+    DEFAULT_KEEP_LAST_TURNS, DEFAULT_REALTIME_MODEL, DEFAULT_RECONNECT_GIVE_UP_MS,
+    DEFAULT_RECONNECT_MAX_DELAY_MS, DEFAULT_SUMMARY_TRIGGER_TOKENS, DEFAULT_WAKE_PHRASE,
 };
 use self::layers::{Layer, Origin};
 pub use self::show::{Shown, ShownValue};
@@ -149,6 +150,9 @@ pub struct Config {
     pub brain_model: String,
     /// `BRAIN_TIMEOUT_MS`: how long `ask_brain` waits for the brain.
     pub brain_timeout: Duration,
+    /// `RECONNECT_MAX_DELAY_MS` and `RECONNECT_GIVE_UP_MS`: how every session (main, replacement, reader,
+    /// direct) reconnects after a transient failure.
+    pub reconnect: RetryPolicy,
     /// `WAKE_PHRASE`.
     pub wake_phrase: String,
     /// `WORKSPACE_ROOT`: the only folder the file tools may read.
@@ -187,6 +191,8 @@ struct Raw {
     realtime_model: Option<String>,
     brain_model: Option<String>,
     brain_timeout_ms: Option<u64>,
+    reconnect_max_delay_ms: Option<u64>,
+    reconnect_give_up_ms: Option<u64>,
     wake_phrase: Option<String>,
     workspace_root: Option<PathBuf>,
     voice_name: Option<String>,
@@ -277,6 +283,23 @@ impl Config {
                 format!("expected 1 to 1000 turns, found {keep_last_turns}"),
             ));
         }
+        let max_delay = raw.reconnect_max_delay_ms.unwrap_or(DEFAULT_RECONNECT_MAX_DELAY_MS);
+        if !(100..=600_000).contains(&max_delay) {
+            return Err(invalid(
+                "reconnect_max_delay_ms",
+                format!("expected 100 to 600000 milliseconds, found {max_delay}"),
+            ));
+        }
+        let give_up = raw.reconnect_give_up_ms.unwrap_or(DEFAULT_RECONNECT_GIVE_UP_MS);
+        if !(1_000..=86_400_000).contains(&give_up) {
+            return Err(invalid(
+                "reconnect_give_up_ms",
+                format!("expected 1000 to 86400000 milliseconds (a day), found {give_up}"),
+            ));
+        }
+        let reconnect = RetryPolicy::default()
+            .with_delays(RetryPolicy::default().initial_delay, Duration::from_millis(max_delay))
+            .with_give_up_after(Duration::from_millis(give_up));
         let wake_phrase = raw.wake_phrase.unwrap_or_else(|| DEFAULT_WAKE_PHRASE.to_owned()).trim().to_owned();
         if wake_phrase.is_empty() {
             return Err(invalid(
@@ -311,6 +334,7 @@ impl Config {
             },
             brain_model: raw.brain_model.unwrap_or_else(|| DEFAULT_BRAIN_MODEL.to_owned()),
             brain_timeout: Duration::from_millis(raw.brain_timeout_ms.unwrap_or(DEFAULT_BRAIN_TIMEOUT_MS)),
+            reconnect,
             wake_phrase,
             workspace_root: raw.workspace_root.unwrap_or_else(|| PathBuf::from(".")),
             voice_name: raw.voice_name,

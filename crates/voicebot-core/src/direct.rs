@@ -16,10 +16,12 @@ use tokio_util::sync::CancellationToken;
 use voicebot_audio::{AudioSink, AudioSource};
 use voicebot_state::{LanguagePolicy, Summarizer, SummaryPolicy};
 use voicebot_tools::{Runner, RunnerConfig, ToolCall, ToolRegistry};
-use voicebot_transport::{RealtimeEvent, RealtimeTransport, SeedItem, SessionConfig, TurnDetection};
+use voicebot_transport::{
+    ErrorClass, Failure, RealtimeEvent, RealtimeTransport, SeedItem, SessionConfig, TurnDetection,
+};
 
 use self::machine::{Command, Input, Machine, Settings};
-use crate::error::PipelineError;
+use crate::error::{PipelineError, failed};
 use crate::handoff::{millis, provider_name};
 use crate::journal::{Entry, Journal};
 use crate::sessions::{Note, Sessions};
@@ -74,7 +76,8 @@ impl DirectPipeline {
     /// Runs until `cancel` fires or `max_turns` turns have been played; closes the session (code 1000).
     ///
     /// # Errors
-    /// [`PipelineError::Session`] when the session cannot be opened or ends for good, and
+    /// [`PipelineError::Failed`] when the session cannot be opened or ends for good (a refused key, an unknown
+    /// model, or reconnects that gave up; transient failures are retried and journaled), and
     /// [`PipelineError::Microphone`] when the microphone ends.
     pub async fn run(
         self,
@@ -134,7 +137,7 @@ impl DirectPipeline {
                         sessions.adopt(generation, Arc::clone(&session));
                         break session;
                     }
-                    Some(Note::Failed { error, .. }) => return Err(PipelineError::Session(error)),
+                    Some(Note::Failed { error, .. }) => return Err(self.fail(error)),
                     Some(Note::Event { .. }) | None => {}
                 },
             }
@@ -165,9 +168,27 @@ impl DirectPipeline {
                                 }
                             }
                             RealtimeEvent::TurnComplete { .. } => speaker.end_item(&current_item(&machine)),
+                            RealtimeEvent::Reconnecting { attempt, delay, error } => {
+                                journal.record(Entry::Reconnecting {
+                                    role: "direct".into(),
+                                    generation: GENERATION,
+                                    attempt: *attempt,
+                                    delay_ms: millis(*delay),
+                                    error: error.message.clone(),
+                                });
+                            }
                             RealtimeEvent::Closed { error } => {
-                                journal.record(Entry::SessionClosed { role: "direct".into(), generation: GENERATION, error: error.clone() });
-                                return Err(PipelineError::Session(error.clone().unwrap_or_else(|| "closed by the server".into())));
+                                let failure = error.clone().unwrap_or_else(|| Failure {
+                                    message: "the session closed".into(),
+                                    class: ErrorClass::Transient,
+                                    setting: None,
+                                });
+                                journal.record(Entry::SessionClosed {
+                                    role: "direct".into(),
+                                    generation: GENERATION,
+                                    error: Some(failure.message.clone()),
+                                });
+                                return Err(self.fail(failure));
                             }
                             _ => {}
                         }
@@ -202,6 +223,13 @@ impl DirectPipeline {
             }
         }
         Ok(DirectOutcome { turns: machine.completed(), kept_turns: machine.state().turns().len() })
+    }
+
+    /// The error that ends the run, journaled.
+    fn fail(&self, failure: Failure) -> PipelineError {
+        let error = failed("direct", Some(self.transport.provider()), failure);
+        self.journal.record(Entry::Failed { message: error.to_string(), permanent: error.is_permanent() });
+        error
     }
 
     /// Carries out one command; a flush answers with the input it produces.

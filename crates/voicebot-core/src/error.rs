@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use voicebot_transport::{ErrorClass, Failure, Provider, Setting};
+
 /// Why the configuration could not be assembled. The app prints it as one line and exits 2.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -52,16 +54,59 @@ pub enum ConfigError {
     },
 }
 
-/// Why a pipeline stopped with an error. Sessions that fail are replaced or reported in the journal, not here.
+/// Why a pipeline stopped with an error. Transient failures never get here: the transport reconnects under the
+/// pipeline and the journal records each attempt.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PipelineError {
     /// The microphone stopped delivering audio.
     #[error("the microphone stopped delivering audio")]
     Microphone,
-    /// The only realtime session could not be opened or ended for good.
-    #[error("the realtime session failed: {0}")]
-    Session(String),
+    /// A session (main, replacement main, reader, direct) or the brain failed in a way retrying cannot fix, or
+    /// went without a working connection for longer than the retry policy allows.
+    #[error("{}", failed_line(role, provider, failure, *setting))]
+    Failed {
+        /// `main`, `reader`, `direct` or `brain`.
+        role: &'static str,
+        /// `gemini`, `openai` or `openai responses`.
+        provider: &'static str,
+        /// What failed, classified by the transport.
+        failure: Failure,
+        /// The configuration variable to fix (`GEMINI_API_KEY`, `BRAIN_MODEL`, ...), when the failure names one.
+        setting: Option<&'static str>,
+    },
+}
+
+impl PipelineError {
+    /// Whether the run failed because of a setting that must change (exit code 2 in the app), rather than the
+    /// network or the service.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, PipelineError::Failed { failure, .. } if failure.is_permanent())
+    }
+}
+
+/// One line: what failed, why, and what to fix.
+fn failed_line(role: &str, provider: &str, failure: &Failure, setting: Option<&str>) -> String {
+    let who = match role {
+        "brain" => format!("the brain ({provider})"),
+        "direct" => format!("the realtime session ({provider})"),
+        other => format!("the {other} session ({provider})"),
+    };
+    match (failure.class, setting) {
+        (ErrorClass::Permanent, Some(setting)) => {
+            format!("{who} cannot work: {}; fix {setting} and run again", failure.message)
+        }
+        (ErrorClass::Permanent, None) => format!(
+            "{who} cannot work: {}; check the settings `voicebot config show` lists and run again",
+            failure.message
+        ),
+        (ErrorClass::GaveUp, setting) => format!(
+            "{who} stopped: {}; check the network{}",
+            failure.message,
+            setting.map(|s| format!(" and {s}")).unwrap_or_default()
+        ),
+        _ => format!("{who} stopped: {}", failure.message),
+    }
 }
 
 /// Why a pipeline could not be built from the configuration. One line, exit 2 in the app.
@@ -80,4 +125,80 @@ pub enum SetupError {
     /// Another invalid setting.
     #[error("{0}")]
     Invalid(String),
+}
+
+/// A [`PipelineError::Failed`] for `role`, naming the configuration variable its failure points at.
+/// `provider` is `None` for the brain (always the Responses API).
+pub(crate) fn failed(role: &'static str, provider: Option<Provider>, failure: Failure) -> PipelineError {
+    let setting = failure.setting.map(|setting| variable(provider, setting));
+    let provider = match provider {
+        Some(Provider::OpenAi) => "openai",
+        Some(Provider::Gemini) => "gemini",
+        None => "openai responses",
+    };
+    PipelineError::Failed { role, provider, failure, setting }
+}
+
+/// The variable of voicebot's configuration that holds `setting` for `provider` (`None`: the brain).
+fn variable(provider: Option<Provider>, setting: Setting) -> &'static str {
+    match (provider, setting) {
+        (Some(Provider::Gemini), Setting::ApiKey) => "GEMINI_API_KEY",
+        (Some(Provider::Gemini), Setting::Model) => "GEMINI_MODEL",
+        (Some(Provider::Gemini), Setting::BaseUrl) => "GEMINI_BASE_URL",
+        (_, Setting::ApiKey) => "OPENAI_API_KEY",
+        (Some(_), Setting::Model) => "REALTIME_MODEL",
+        (None, Setting::Model) => "BRAIN_MODEL",
+        (_, Setting::BaseUrl) => "OPENAI_BASE_URL",
+        (_, _) => "CA_FILE",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use voicebot_transport::Error;
+
+    use super::*;
+
+    #[test]
+    fn a_permanent_failure_names_the_variable_to_fix_on_one_line() {
+        let refused = Error::Rejected {
+            host: "generativelanguage.googleapis.com:443".into(),
+            status: 401,
+            reason: "API key not valid. Please pass a valid API key.".into(),
+        };
+        let error = failed("main", Some(Provider::Gemini), Failure::from(&refused));
+        assert!(error.is_permanent());
+        let line = error.to_string();
+        assert!(line.starts_with("the main session (gemini) cannot work: "), "{line}");
+        assert!(line.ends_with("; fix GEMINI_API_KEY and run again"), "{line}");
+        assert!(!line.contains('\n'));
+
+        let unknown = Error::Http {
+            host: "api.openai.com:443".into(),
+            status: 404,
+            code: Some("model_not_found".into()),
+            message: "The model `gpt-nope` does not exist or you do not have access to it.".into(),
+        };
+        let line = failed("brain", None, Failure::from(&unknown)).to_string();
+        assert!(line.contains("the brain (openai responses)") && line.contains("fix BRAIN_MODEL"), "{line}");
+        let reader = failed("reader", Some(Provider::OpenAi), Failure::from(&unknown)).to_string();
+        assert!(reader.contains("fix REALTIME_MODEL"), "{reader}");
+    }
+
+    #[test]
+    fn giving_up_is_not_permanent_and_says_to_check_the_network() {
+        let gave_up = Error::RetriesExhausted {
+            attempts: 12,
+            waited: std::time::Duration::from_secs(120),
+            last: Box::new(Error::Connect {
+                host: "127.0.0.1:9".into(),
+                message: "connection refused".into(),
+            }),
+        };
+        let error = failed("direct", Some(Provider::OpenAi), Failure::from(&gave_up));
+        assert!(!error.is_permanent());
+        let line = error.to_string();
+        assert!(line.starts_with("the realtime session (openai) stopped: gave up after 12"), "{line}");
+        assert!(line.contains("check the network"), "{line}");
+    }
 }

@@ -18,11 +18,11 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use voicebot_audio::{AudioSink, AudioSource};
 use voicebot_tools::{Runner, RunnerConfig, ToolCall, ToolRegistry};
-use voicebot_transport::{RealtimeEvent, RealtimeTransport, SessionConfig};
+use voicebot_transport::{Failure, RealtimeEvent, RealtimeTransport, SessionConfig};
 
 use self::machine::{Command, Input, Machine};
 use crate::brain::{Brain, Script};
-use crate::error::PipelineError;
+use crate::error::{PipelineError, failed};
 use crate::journal::{Entry, Journal};
 use crate::sessions::{Note, Sessions};
 use crate::watchdog::Watchdog;
@@ -53,7 +53,13 @@ pub struct HandoffPipeline {
     pub watchdog: Duration,
     /// Word error rate above which a narration is warned about.
     pub wer_warning: f64,
+    /// How long a reader that has its script may go without sending audio (it cannot connect, or it stalled)
+    /// before the answer is dropped and the assistant listens again.
+    pub reader_timeout: Duration,
 }
+
+/// The default [`HandoffPipeline::reader_timeout`].
+pub const DEFAULT_READER_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +74,9 @@ impl HandoffPipeline {
     /// Runs until `cancel` fires or `max_turns` narrations have been played; closes every session (code 1000).
     ///
     /// # Errors
-    /// [`PipelineError::Microphone`] when the microphone ends; sessions that fail are replaced, not fatal.
+    /// [`PipelineError::Microphone`] when the microphone ends, and [`PipelineError::Failed`] when a session or
+    /// the brain fails in a way retrying cannot fix (a refused key, an unknown model) or a session's reconnects
+    /// give up. Transient failures are retried under the pipeline and journaled, never fatal.
     pub async fn run(
         self,
         mic: &mut dyn AudioSource,
@@ -88,7 +96,7 @@ struct Actor {
     sessions: Sessions,
     notes: tokio::sync::mpsc::Receiver<Note>,
     runner: Runner,
-    brain_tasks: JoinSet<(String, Result<Script, String>)>,
+    brain_tasks: JoinSet<(String, Result<Script, voicebot_transport::Error>)>,
     watchdog: Watchdog,
     /// When the current handoff started (the tool call), for the answer latency.
     handoff_started: Option<Instant>,
@@ -100,6 +108,10 @@ struct Actor {
     roles: HashMap<u64, &'static str>,
     /// The newest microphone frame that was drained, and when it arrived.
     held: Option<(Instant, voicebot_audio::AudioFrame)>,
+    /// The reader that has its script, and when it must have sent (more) audio.
+    reader_deadline: Option<(u64, tokio::time::Instant)>,
+    /// Why the run must stop, once a command said so.
+    fatal: Option<PipelineError>,
 }
 
 impl std::fmt::Debug for Actor {
@@ -127,6 +139,8 @@ impl Actor {
             main_sessions: 0,
             roles: HashMap::new(),
             held: None,
+            reader_deadline: None,
+            fatal: None,
         }
     }
 
@@ -177,11 +191,15 @@ impl Actor {
                     }
                 },
                 () = self.watchdog.fired() => Some(Input::Watchdog),
+                generation = reader_stalled(self.reader_deadline) => Some(Input::ReaderStalled { generation }),
             };
             if let Some(input) = input {
                 self.before_input(&input, speaker);
                 let commands = self.machine.on_input(input);
                 self.apply(commands, speaker).await;
+                if let Some(error) = self.fatal.take() {
+                    return Err(error);
+                }
                 self.send_held_frame();
             }
         }
@@ -269,7 +287,7 @@ impl Actor {
         }
     }
 
-    fn on_brain(&mut self, call_id: String, result: Result<Script, String>) -> Input {
+    fn on_brain(&mut self, call_id: String, result: Result<Script, voicebot_transport::Error>) -> Input {
         match result {
             Ok(script) => {
                 self.pipeline
@@ -284,12 +302,13 @@ impl Actor {
             }
             Err(error) => {
                 let elapsed_ms = self.handoff_started.map_or(0, |t| millis(t.elapsed()));
+                let failure = Failure::from(&error);
                 self.pipeline.journal.record(Entry::BrainAnswered {
                     words: 0,
                     elapsed_ms,
-                    error: Some(error.clone()),
+                    error: Some(failure.message.clone()),
                 });
-                Input::BrainDone { call_id, result: Err(error) }
+                Input::BrainDone { call_id, result: Err(failure) }
             }
         }
     }
@@ -302,6 +321,7 @@ impl Actor {
             match event {
                 RealtimeEvent::AudioDelta { .. } if !self.first_reader_audio => {
                     self.first_reader_audio = true;
+                    self.push_reader_deadline(*generation);
                     if let Some(started) = self.handoff_started {
                         self.pipeline.journal.record(Entry::Latency {
                             what: "answer_first_audio".into(),
@@ -309,9 +329,11 @@ impl Actor {
                         });
                     }
                 }
+                RealtimeEvent::AudioDelta { .. } => self.push_reader_deadline(*generation),
                 RealtimeEvent::TurnComplete { .. } => {
                     speaker.end_item(&reader_item(*generation));
                     self.reader_ended = Some(Instant::now());
+                    self.reader_deadline = None;
                 }
                 _ => {}
             }
@@ -359,6 +381,8 @@ impl Actor {
                     self.sessions.connect(generation, transport, self.pipeline.reader_config.clone());
                 }
                 Command::ReaderSay { generation, script } => {
+                    self.reader_deadline =
+                        Some((generation, tokio::time::Instant::now() + self.pipeline.reader_timeout));
                     if let Some(session) = self.sessions.get(generation).cloned()
                         && let Err(error) = session.send_text(script).await
                     {
@@ -366,6 +390,9 @@ impl Actor {
                     }
                 }
                 Command::Close { generation } => {
+                    if self.reader_deadline.is_some_and(|(reader, _)| reader == generation) {
+                        self.reader_deadline = None;
+                    }
                     // A closed session's number is never used again: forget its role.
                     let role = self.roles.remove(&generation).unwrap_or("main");
                     if self.sessions.get(generation).is_some() {
@@ -394,7 +421,31 @@ impl Actor {
                 Command::FlushPlayback => {
                     let _ = speaker.barge_in();
                 }
+                Command::Fail { role, generation, failure } => {
+                    let provider = match role {
+                        "brain" => None,
+                        "reader" => Some(self.pipeline.reader.provider()),
+                        _ => Some(self.pipeline.main.provider()),
+                    };
+                    let error = failed(role, provider, failure);
+                    self.pipeline.journal.record(Entry::Failed {
+                        message: error.to_string(),
+                        permanent: error.is_permanent(),
+                    });
+                    tracing::debug!(role, ?generation, "the run stops");
+                    // The first failure is the one to report.
+                    self.fatal.get_or_insert(error);
+                }
             }
+        }
+    }
+
+    /// The reader is sending audio: it gets another `reader_timeout` before it counts as stalled.
+    fn push_reader_deadline(&mut self, generation: u64) {
+        if let Some((reader, at)) = self.reader_deadline.as_mut()
+            && *reader == generation
+        {
+            *at = tokio::time::Instant::now() + self.pipeline.reader_timeout;
         }
     }
 
@@ -405,6 +456,17 @@ impl Actor {
         sessions.shutdown().await;
         while brain_tasks.join_next().await.is_some() {}
         drop(pipeline);
+    }
+}
+
+/// Fires with the reader's number when its deadline passes; never without one.
+async fn reader_stalled(deadline: Option<(u64, tokio::time::Instant)>) -> u64 {
+    match deadline {
+        Some((generation, at)) => {
+            tokio::time::sleep_until(at).await;
+            generation
+        }
+        None => std::future::pending().await,
     }
 }
 

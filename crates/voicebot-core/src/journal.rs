@@ -119,6 +119,19 @@ pub enum Entry {
         /// Why: `after_narration`, `watchdog`, `failed`.
         reason: String,
     },
+    /// A session's connection failed, or could not be made, and the transport will try again.
+    Reconnecting {
+        /// `main`, `reader`, `direct`.
+        role: String,
+        /// The pipeline's number for this session.
+        generation: u64,
+        /// The attempt about to be made (1 for the first retry).
+        attempt: u32,
+        /// How long the transport waits before it.
+        delay_ms: u64,
+        /// What failed.
+        error: String,
+    },
     /// A session reconnected under the pipeline.
     Reconnected {
         /// `main`, `reader`, `direct`.
@@ -151,6 +164,13 @@ pub enum Entry {
     Warning {
         /// What.
         message: String,
+    },
+    /// The pipeline stopped because of a failure it cannot recover from (the app prints it as its error line).
+    Failed {
+        /// The failure, as one line.
+        message: String,
+        /// Whether a setting must change (exit code 2) rather than the network or the service recover.
+        permanent: bool,
     },
 }
 
@@ -188,6 +208,11 @@ impl Entry {
                 format!("reader: finished (word error rate {:.1} %)", word_error_rate * 100.0)
             }
             Entry::MainReplaced { from, to, reason } => format!("main replaced: #{from} -> #{to} ({reason})"),
+            Entry::Reconnecting { role, generation, attempt, delay_ms, error } => format!(
+                "{role} session #{generation}: {}; reconnecting in {:.1} s (attempt {attempt})",
+                shorten(error, 120),
+                *delay_ms as f64 / 1000.0
+            ),
             Entry::Reconnected { role, resumed } => {
                 format!("{role} reconnected ({})", if *resumed { "resumed" } else { "fresh context" })
             }
@@ -197,6 +222,7 @@ impl Entry {
             }
             Entry::Latency { what, ms } => format!("latency {what}: {ms} ms"),
             Entry::Warning { message } => format!("warning: {message}"),
+            Entry::Failed { message, .. } => format!("failed: {message}"),
         }
     }
 }

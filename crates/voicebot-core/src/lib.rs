@@ -35,7 +35,7 @@ pub mod wer;
 
 pub use direct::{DirectOutcome, DirectPipeline};
 pub use error::{ConfigError, PipelineError, SetupError};
-pub use handoff::{DEFAULT_WER_WARNING, HandoffOutcome, HandoffPipeline};
+pub use handoff::{DEFAULT_READER_TIMEOUT, DEFAULT_WER_WARNING, HandoffOutcome, HandoffPipeline};
 pub use voicebot_audio as audio;
 pub use voicebot_protocol as protocol;
 pub use voicebot_state as state;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use voicebot_transport::{RealtimeEvent, RealtimeTransport, Session, SessionConfig};
+use voicebot_transport::{Failure, RealtimeEvent, RealtimeTransport, Session, SessionConfig};
 
 /// Events waiting for the actor before the pumps wait.
 const NOTE_QUEUE: usize = 256;
@@ -21,8 +21,9 @@ const NOTE_QUEUE: usize = 256;
 pub(crate) enum Note {
     /// Session `generation` is open (after `elapsed`).
     Connected { generation: u64, session: Arc<Session>, elapsed: Duration },
-    /// Session `generation` could not be opened.
-    Failed { generation: u64, error: String },
+    /// Session `generation` could not be opened (a permanent failure: transient ones are retried under a
+    /// returned session).
+    Failed { generation: u64, error: Failure },
     /// An event of session `generation`.
     Event { generation: u64, event: RealtimeEvent },
 }
@@ -58,7 +59,7 @@ impl Sessions {
                 () = cancel.cancelled() => return,
                 result = transport.connect(config) => match result {
                     Ok(session) => Note::Connected { generation, session: Arc::new(session), elapsed: started.elapsed() },
-                    Err(error) => Note::Failed { generation, error: error.to_string() },
+                    Err(error) => Note::Failed { generation, error: Failure::from(&error) },
                 },
             };
             if let Err(mpsc::error::SendError(Note::Connected { session, .. })) = notes.send(note).await {

@@ -107,6 +107,16 @@ impl GeminiSession {
             conn.role = Some(role);
             conn.marks.setup_received_at.push(at);
         });
+        if !self.shared.scenario.knows_model(&setup.model) {
+            let bare = setup.model.strip_prefix("models/").unwrap_or(&setup.model).to_owned();
+            self.setup = Some(setup);
+            let reason = format!(
+                "models/{bare} is not found for API version v1beta, or is not supported for bidiGenerateContent. \
+                 Call ListModels to see the list of available models and their supported methods."
+            );
+            self.close(link, 1008, &reason);
+            return;
+        }
         // A new main session goes on with the script where the previous ones stopped.
         self.saved.utterance = self.shared.utterances_heard();
         let detection =

@@ -338,7 +338,11 @@ impl LinkSession for OpenAiSession {
         }
         let session = Session::Realtime(self.session.clone());
         link.send(&ServerEvent::from(SessionCreated { event_id: self.event_id(), session }));
-        let _ = &self.model;
+        if !self.shared.scenario.knows_model(&self.model) {
+            let message =
+                format!("The model `{}` does not exist or you do not have access to it.", self.model);
+            self.error(link, Some("model_not_found"), message, None, None);
+        }
     }
 
     fn on_text(&mut self, link: &mut Link, text: &str) {

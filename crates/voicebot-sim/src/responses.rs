@@ -51,6 +51,12 @@ async fn answer(shared: &Arc<Shared>, conn: u64, text: &str) -> (u16, HttpRespon
         }
     };
     shared.with_conn(conn, |record| record.model = Some(request.model.clone()));
+    if !shared.scenario.knows_model(&request.model) {
+        let message =
+            format!("The model `{}` does not exist or you do not have access to it.", request.model);
+        let body = error_body(&message, "invalid_request_error", Some("model_not_found"));
+        return reply(shared, conn, StatusCode::NOT_FOUND, &body);
+    }
     match shared.responses_action() {
         ResponsesAction::RateLimit(retry_after) => {
             let body = error_body(

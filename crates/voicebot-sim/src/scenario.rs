@@ -16,6 +16,10 @@ pub struct Scenario {
     pub name: String,
     /// API keys answered with 401. Any other non-empty key is accepted. Default: `["invalid"]`.
     pub invalid_keys: Vec<String>,
+    /// Model names the services do not know, as the real ones answer them: Gemini closes 1008 at `setup`
+    /// ("models/X is not found ..."), OpenAI Realtime sends a `model_not_found` error after `session.created`,
+    /// Responses answers HTTP 404 `model_not_found`. Default: none.
+    pub unknown_models: Vec<String>,
     /// The energy VAD used on input audio by both realtime APIs.
     pub vad: VadConfig,
     /// How output audio is cut and paced.
@@ -37,6 +41,7 @@ impl Default for Scenario {
         Scenario {
             name: "default".to_owned(),
             invalid_keys: vec!["invalid".to_owned()],
+            unknown_models: Vec::new(),
             vad: VadConfig::default(),
             audio: AudioConfig::default(),
             gemini: GeminiScript::default(),
@@ -67,6 +72,12 @@ impl Scenario {
     /// [`Error::ParseScenario`] when the text is not a valid scenario.
     pub fn from_json(text: &str) -> Result<Self> {
         serde_json::from_str(text).map_err(|source| Error::ParseScenario { path: "<inline>".into(), source })
+    }
+
+    /// Whether `model` (with or without Gemini's `models/` prefix) is listed in `unknown_models`.
+    pub fn knows_model(&self, model: &str) -> bool {
+        let bare = model.strip_prefix("models/").unwrap_or(model);
+        !self.unknown_models.iter().any(|unknown| unknown.strip_prefix("models/").unwrap_or(unknown) == bare)
     }
 
     /// Whether `key` is accepted: non-empty and not listed in `invalid_keys`.

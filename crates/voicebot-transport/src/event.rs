@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::error::Failure;
+
 /// One thing that happened in a realtime session. Provider wire types never leak past this enum.
 ///
 /// Audio is PCM16 mono at the provider's output rate (24 kHz for both providers today).
@@ -106,6 +108,17 @@ pub enum RealtimeEvent {
         /// The provider's message.
         message: String,
     },
+    /// A connection failed (or could not be made) and the transport will try again after `delay`. One event per
+    /// attempt; the last one is followed by [`RealtimeEvent::Reconnected`] or, when the retry policy gives up, by
+    /// [`RealtimeEvent::Closed`].
+    Reconnecting {
+        /// The attempt about to be made (1 for the first retry).
+        attempt: u32,
+        /// How long the transport waits before it.
+        delay: Duration,
+        /// What failed.
+        error: Failure,
+    },
     /// The transport reconnected after a drop or a rollover.
     Reconnected {
         /// Which attempt succeeded (1 for the first retry).
@@ -121,10 +134,11 @@ pub enum RealtimeEvent {
         /// The provider's message.
         message: String,
     },
-    /// The session ended. This is the last event; `error` is `None` for a clean close.
+    /// The session ended. This is the last event; `error` is `None` for a clean close. A session only ends with
+    /// an error when retrying cannot help ([`Failure::is_permanent`]) or the retry policy gave up.
     Closed {
         /// Why it ended, when it was not a clean close.
-        error: Option<String>,
+        error: Option<Failure>,
     },
 }
 

@@ -4,7 +4,10 @@
 //! The [`RealtimeTransport`] seam and its implementations ([`OpenAiRealtime`], [`GeminiLive`]) over WebSockets (OpenAI Realtime GA and Gemini Live), and
 //! the [`TextModel`] seam with its OpenAI Responses API client ([`ResponsesClient`]). Each connection is a reader task, a writer task with
 //! a bounded outbound audio queue that drops the oldest frame under backpressure (and counts it), and a supervisor
-//! that reconnects with exponential backoff and jitter, re-sends the session configuration and tells the caller.
+//! that reconnects with exponential backoff and full jitter, re-sends the session configuration and tells the caller.
+//! Every failure is classified once, here ([`Error::class`]): permanent ones (a refused key, an unknown model, a
+//! close 1007, or 1008 before set-up, an untrusted certificate) are never retried and name the [`Setting`] to fix;
+//! transient ones are retried until the [`RetryPolicy`] gives up.
 //! Provider wire types (from `voicebot-protocol`) stay inside this crate: callers see [`RealtimeEvent`]s.
 //!
 //! Endpoints follow the official SDKs ([`OpenAiEndpoint`], [`GeminiEndpoint`]), so the same code talks to the real
@@ -35,7 +38,7 @@ pub use config::{Provider, SessionConfig, ToolSpec, Transcription, TurnDetection
 pub use endpoint::{
     GEMINI_DEFAULT_BASE_URL, GEMINI_LIVE_PATH, GeminiEndpoint, OPENAI_DEFAULT_BASE_URL, OpenAiEndpoint,
 };
-pub use error::{Error, Result};
+pub use error::{Error, ErrorClass, Failure, Result, Setting};
 pub use event::{ItemRole, RealtimeEvent, TurnStatus, Usage};
 pub use gemini::{GeminiLive, KeyPlacement};
 pub use openai::{OpenAiDialect, OpenAiRealtime};

@@ -13,10 +13,16 @@ use crate::session::Session;
 /// ([`crate::GeminiLive`]).
 ///
 /// # Contract
-/// - **Connect**: [`RealtimeTransport::connect`] opens the socket, sends the session configuration
-///   (`session.update` or `setup`) and returns a [`Session`]. A refused handshake (HTTP 401/403, a bad model)
-///   is an error here, not an event; a transient failure (I/O, 5xx) is retried with the transport's
-///   [`RetryPolicy`](crate::RetryPolicy) before giving up.
+/// - **Connect**: [`RealtimeTransport::connect`] makes one connection attempt, sends the session configuration
+///   (`session.update` or `setup`) and returns a [`Session`]. A permanent failure of that attempt (HTTP 401/403,
+///   an unknown model, an untrusted certificate: [`Error::is_permanent`](crate::Error::is_permanent)) is an error
+///   here. A transient one (refused or reset connection, DNS, 5xx, 429, a timeout) still returns the session:
+///   it retries with the transport's [`RetryPolicy`](crate::RetryPolicy) (full-jitter backoff, capped, with a
+///   give-up time), reporting every attempt as
+///   [`RealtimeEvent::Reconnecting`](crate::RealtimeEvent::Reconnecting).
+/// - **Failures**: a session ends (with [`RealtimeEvent::Closed`](crate::RealtimeEvent::Closed) carrying a
+///   classified [`Failure`](crate::Failure)) only when retrying cannot help or the policy gave up; everything
+///   else is reconnected under the caller.
 /// - **Cancellation safety**: dropping the `connect` future before it resolves leaves nothing behind (no task
 ///   has been spawned yet). Dropping the [`Session`] cancels its tasks; [`Session::close`] closes cleanly.
 /// - **Backpressure**: audio never blocks the caller; it waits in a bounded drop-oldest queue whose drops are
@@ -35,9 +41,9 @@ pub trait RealtimeTransport: Send + Sync + Debug {
     /// Opens a session configured as `config`.
     ///
     /// # Errors
-    /// [`Error::Rejected`](crate::Error::Rejected) when the server refuses the handshake (a bad key gives 401),
-    /// [`Error::RetriesExhausted`](crate::Error::RetriesExhausted) when it cannot be reached, and
-    /// [`Error::Closed`](crate::Error::Closed) when it closes the socket with a final code during the handshake.
+    /// Only permanent errors of the first attempt: [`Error::Rejected`](crate::Error::Rejected) when the server
+    /// refuses the handshake (a bad key gives 401), [`Error::BadUrl`](crate::Error::BadUrl) and the like.
+    /// Transient failures are retried under the returned session.
     async fn connect(&self, config: SessionConfig) -> Result<Session>;
 }
 
@@ -72,6 +78,9 @@ pub struct Limits {
     pub event_queue: usize,
     /// How long one connection attempt (TCP, TLS, WebSocket handshake) may take.
     pub connect_timeout: Duration,
+    /// The largest WebSocket frame or message accepted from the server; a larger one is refused as its header
+    /// arrives (never buffered whole) and the connection is replaced. Default 16 MiB.
+    pub max_message_bytes: usize,
 }
 
 impl Default for Limits {
@@ -81,6 +90,7 @@ impl Default for Limits {
             command_queue: 64,
             event_queue: 1024,
             connect_timeout: Duration::from_secs(10),
+            max_message_bytes: 16 << 20,
         }
     }
 }

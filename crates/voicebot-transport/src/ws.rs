@@ -88,6 +88,9 @@ pub(crate) struct Link {
     pub(crate) opened_at: Instant,
     /// Whether the provider has confirmed the session (OpenAI: at once; Gemini: `setupComplete`).
     pub(crate) ready: bool,
+    /// Whether the server has accepted the session's configuration (OpenAI `session.updated`, Gemini
+    /// `setupComplete`): a 1008 before that refuses the configuration itself.
+    pub(crate) set_up: bool,
     /// Whether this link resumed a server-side session.
     pub(crate) resumed: bool,
 }
@@ -100,6 +103,8 @@ pub(crate) struct Dial {
     pub(crate) host: String,
     pub(crate) timeout: Duration,
     pub(crate) encode_audio: AudioEncoder,
+    /// The largest frame or message accepted from the server.
+    pub(crate) max_message_bytes: usize,
 }
 
 impl Link {
@@ -110,7 +115,10 @@ impl Link {
         shared: Arc<Shared>,
         parent: &CancellationToken,
     ) -> Result<Link, Error> {
-        let config = WebSocketConfig::default().max_message_size(None).max_frame_size(None);
+        // Frames and messages over the limit are refused as their header arrives, never buffered whole.
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(dial.max_message_bytes))
+            .max_frame_size(Some(dial.max_message_bytes));
         let connecting = tokio_tungstenite::connect_async_with_config(dial.request, Some(config), true);
         let (socket, _response) = match tokio::time::timeout(dial.timeout, connecting).await {
             Err(_) => return Err(Error::Timeout { what: "the websocket handshake", after: dial.timeout }),
@@ -141,6 +149,7 @@ impl Link {
             last_seen: now,
             opened_at: now,
             ready: false,
+            set_up: false,
             resumed: false,
         })
     }
@@ -223,17 +232,13 @@ pub(crate) fn request(
     Ok((request, host))
 }
 
-/// Whether a close code means "do not retry": the request itself is wrong (1002, 1003, 1007, 1008, 1009, 1010).
-pub(crate) fn close_is_final(code: u16) -> bool {
-    matches!(code, 1002 | 1003 | 1007 | 1008 | 1009 | 1010)
-}
-
-/// Whether an error ends the session without retrying.
-pub(crate) fn error_is_final(error: &Error) -> bool {
-    match error {
-        Error::Rejected { status, .. } => !matches!(status, 408 | 429) && (400..500).contains(status),
-        Error::Closed { code, .. } => close_is_final(*code),
-        Error::InvalidKey | Error::MissingKey { .. } | Error::BadUrl { .. } => true,
+/// Whether a close code means "do not retry": the request itself is wrong (1002, 1003, 1007, 1009, 1010 at any
+/// time; 1008 before the session was set up, when it names a wrong model or a refused feature). A 1008 on a
+/// set-up session is one of Gemini's keepalive and policy closes and is retried.
+pub(crate) fn close_is_final(code: u16, set_up: bool) -> bool {
+    match code {
+        1002 | 1003 | 1007 | 1009 | 1010 => true,
+        1008 => !set_up,
         _ => false,
     }
 }
@@ -243,16 +248,17 @@ fn handshake_error(host: &str, error: tungstenite::Error) -> Error {
         tungstenite::Error::Http(response) => {
             let status = response.status();
             let body = response.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default();
-            let mut reason = body.trim().to_owned();
+            // Both services answer `{"error": {"message": ...}}`; the message is what a person needs.
+            let message = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|json| {
+                json.pointer("/error/message").and_then(serde_json::Value::as_str).map(str::to_owned)
+            });
+            let mut reason = message.unwrap_or_else(|| body.trim().to_owned());
             if reason.is_empty() {
                 reason = status.canonical_reason().unwrap_or("no reason given").to_owned();
             }
             if reason.len() > REASON_BYTES {
                 let cut = (0..=REASON_BYTES).rev().find(|&i| reason.is_char_boundary(i)).unwrap_or(0);
                 reason.truncate(cut);
-            }
-            if matches!(status.as_u16(), 401 | 403) {
-                reason.push_str("; check the API key");
             }
             Error::Rejected { host: host.to_owned(), status: status.as_u16(), reason }
         }

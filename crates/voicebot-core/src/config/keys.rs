@@ -47,6 +47,10 @@ pub(crate) const DEFAULT_WAKE_PHRASE: &str = "computer";
 pub(crate) const DEFAULT_CHUNK_MS: u64 = 20;
 /// The default brain timeout.
 pub(crate) const DEFAULT_BRAIN_TIMEOUT_MS: u64 = 20_000;
+/// The default cap on the delay between two reconnection attempts.
+pub(crate) const DEFAULT_RECONNECT_MAX_DELAY_MS: u64 = 30_000;
+/// The default time a session may go without a working connection before the run gives up.
+pub(crate) const DEFAULT_RECONNECT_GIVE_UP_MS: u64 = 120_000;
 /// The default token total that triggers a summary.
 pub(crate) const DEFAULT_SUMMARY_TRIGGER_TOKENS: u64 = 24_000;
 /// The default number of turns kept verbatim by a summary.
@@ -65,6 +69,8 @@ pub(crate) const KEYS: &[Key] = &[
     key("realtime_model", "REALTIME_MODEL", Kind::Text, Some(DEFAULT_REALTIME_MODEL)),
     key("brain_model", "BRAIN_MODEL", Kind::Text, Some(DEFAULT_BRAIN_MODEL)),
     key("brain_timeout_ms", "BRAIN_TIMEOUT_MS", Kind::Number, Some("20000")),
+    key("reconnect_max_delay_ms", "RECONNECT_MAX_DELAY_MS", Kind::Number, Some("30000")),
+    key("reconnect_give_up_ms", "RECONNECT_GIVE_UP_MS", Kind::Number, Some("120000")),
     key("wake_phrase", "WAKE_PHRASE", Kind::Text, Some(DEFAULT_WAKE_PHRASE)),
     key("workspace_root", "WORKSPACE_ROOT", Kind::Text, Some("the current directory")),
     key("voice_name", "VOICE_NAME", Kind::Text, None),

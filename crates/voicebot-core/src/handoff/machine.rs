@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Value, json};
-use voicebot_transport::{RealtimeEvent, TurnStatus};
+use voicebot_transport::{Failure, RealtimeEvent, TurnStatus};
 
 use crate::journal::Entry;
 use crate::wer::word_error_rate;
@@ -30,12 +30,15 @@ pub(crate) enum Input {
     Session { generation: u64, event: RealtimeEvent },
     /// Session `generation` finished connecting.
     Connected { generation: u64 },
-    /// Session `generation` could not be opened.
-    ConnectFailed { generation: u64, error: String },
+    /// Session `generation` could not be opened (permanently: transient failures are retried under a session).
+    ConnectFailed { generation: u64, error: Failure },
     /// A local tool finished (the output is already an object: a result or an error payload).
     ToolDone { call_id: String, name: String, output: Value },
     /// The brain answered (or failed).
-    BrainDone { call_id: String, result: Result<String, String> },
+    BrainDone { call_id: String, result: Result<String, Failure> },
+    /// Reader `generation` was given its script but no audio came for too long (it cannot connect, or it
+    /// stalled mid-narration).
+    ReaderStalled { generation: u64 },
     /// The mic carried speech but no transcript came for too long.
     Watchdog,
 }
@@ -63,6 +66,8 @@ pub(crate) enum Command {
     FlushPlayback,
     /// Record a journal entry.
     Record(Entry),
+    /// Stop the run: `role` (`main`, `reader`, `brain`) failed in a way the pipeline cannot recover from.
+    Fail { role: &'static str, generation: Option<u64>, failure: Failure },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +84,6 @@ struct Reader {
     script: Option<String>,
     said: bool,
     transcript: String,
-    retried: bool,
 }
 
 #[derive(Debug)]
@@ -182,21 +186,30 @@ impl Machine {
                 } else if generation == self.main {
                     self.on_main_event(generation, event, &mut out);
                 } else if self.replacement.as_ref().is_some_and(|r| r.generation == generation) {
-                    // The replacement hears nothing until it is switched in; only its end matters.
-                    if let RealtimeEvent::Closed { error } = event {
-                        out.push(Command::Record(Entry::Warning {
-                            message: format!("replacement main #{generation} ended early: {error:?}"),
-                        }));
-                        self.replacement = None;
-                        self.open_replacement("failed", &mut out);
+                    // The replacement hears nothing until it is switched in; only its connection matters.
+                    match event {
+                        RealtimeEvent::Reconnecting { attempt, delay, error } => {
+                            out.push(reconnecting("main", generation, attempt, delay, &error));
+                        }
+                        RealtimeEvent::Closed { error: Some(failure) } => {
+                            out.push(Command::Fail { role: "main", generation: Some(generation), failure });
+                        }
+                        RealtimeEvent::Closed { error: None } => {
+                            self.replacement = None;
+                            self.open_replacement("failed", &mut out);
+                        }
+                        _ => {}
                     }
                 }
             }
             Input::Connected { generation } => self.on_connected(generation, &mut out),
-            Input::ConnectFailed { generation, error } => {
-                self.on_connect_failed(generation, &error, &mut out)
-            }
+            Input::ConnectFailed { generation, error } => self.on_connect_failed(generation, error, &mut out),
             Input::ToolDone { call_id, name, output } => self.on_tool_done(call_id, name, output, &mut out),
+            Input::BrainDone { call_id, result: Err(failure) } if failure.is_permanent() => {
+                let _ = call_id;
+                out.push(Command::Fail { role: "brain", generation: None, failure });
+            }
+            Input::ReaderStalled { generation } => self.on_reader_stalled(generation, &mut out),
             Input::BrainDone { call_id, result } => {
                 if self.handoff_call.as_deref() == Some(call_id.as_str()) {
                     let script = match result {
@@ -261,11 +274,26 @@ impl Machine {
                     self.narrate(text.trim().to_owned(), out);
                 }
             }
+            RealtimeEvent::Reconnecting { attempt, delay, error } => {
+                out.push(reconnecting("main", generation, attempt, delay, &error));
+            }
             RealtimeEvent::Reconnected { resumed, .. } => {
                 out.push(Command::Record(Entry::Reconnected { role: "main".into(), resumed }));
             }
-            RealtimeEvent::Closed { error } => {
-                out.push(Command::Record(Entry::SessionClosed { role: "main".into(), generation, error }));
+            RealtimeEvent::Closed { error: Some(failure) } => {
+                out.push(Command::Record(Entry::SessionClosed {
+                    role: "main".into(),
+                    generation,
+                    error: Some(failure.message.clone()),
+                }));
+                out.push(Command::Fail { role: "main", generation: Some(generation), failure });
+            }
+            RealtimeEvent::Closed { error: None } => {
+                out.push(Command::Record(Entry::SessionClosed {
+                    role: "main".into(),
+                    generation,
+                    error: None,
+                }));
                 self.main_ready = false;
                 if self.replacement.is_none() {
                     self.open_replacement("failed", out);
@@ -347,7 +375,6 @@ impl Machine {
                 script: None,
                 said: false,
                 transcript: String::new(),
-                retried: false,
             });
             out.push(Command::ConnectReader { generation });
         }
@@ -395,6 +422,9 @@ impl Machine {
                 }
             }
             RealtimeEvent::TurnComplete { .. } if reader.said => self.finish_reading(out),
+            RealtimeEvent::Reconnecting { attempt, delay, error } => {
+                out.push(reconnecting("reader", reader.generation, attempt, delay, &error));
+            }
             RealtimeEvent::Reconnected { resumed, .. } => {
                 out.push(Command::Record(Entry::Reconnected { role: "reader".into(), resumed }));
                 if !resumed && reader.said {
@@ -405,21 +435,20 @@ impl Machine {
             }
             RealtimeEvent::Closed { error } => {
                 let generation = reader.generation;
-                out.push(Command::Record(Entry::SessionClosed { role: "reader".into(), generation, error }));
-                let retry = !reader.retried;
-                let script = reader.script.take();
+                out.push(Command::Record(Entry::SessionClosed {
+                    role: "reader".into(),
+                    generation,
+                    error: error.as_ref().map(|failure| failure.message.clone()),
+                }));
                 self.reader = None;
-                if retry && self.phase != Phase::Listening {
-                    self.start_reader(out);
-                    if let Some(reader) = self.reader.as_mut() {
-                        reader.retried = true;
-                        reader.script = script;
-                    }
-                } else {
-                    self.phase = Phase::Listening;
-                    self.switch_pending = true;
-                    self.try_switch(out);
+                if let Some(failure) = error {
+                    out.push(Command::Fail { role: "reader", generation: Some(generation), failure });
+                    return;
                 }
+                self.handoff_call = None;
+                self.phase = Phase::Listening;
+                self.switch_pending = true;
+                self.try_switch(out);
             }
             _ => {}
         }
@@ -481,24 +510,50 @@ impl Machine {
         }
     }
 
-    fn on_connect_failed(&mut self, generation: u64, error: &str, out: &mut Vec<Command>) {
-        out.push(Command::Record(Entry::Warning {
-            message: format!("session #{generation} could not connect: {error}"),
-        }));
-        if self.reader.as_ref().is_some_and(|r| r.generation == generation) {
-            self.reader = None;
-            self.handoff_call = None;
-            self.phase = Phase::Listening;
-            self.switch_pending = true;
-            self.try_switch(out);
-        } else if self.replacement.as_ref().is_some_and(|r| r.generation == generation) {
-            let reason = self.replacement.take().map_or("failed", |r| r.reason);
-            self.open_replacement(reason, out);
-        } else if generation == self.main {
-            self.main = self.allocate();
-            out.push(Command::ConnectMain { generation: self.main });
+    /// A session could not be opened. The transport returns only permanent failures from a connect (it retries
+    /// transient ones under the session it returns), so the run stops: reopening would be refused again, and a
+    /// loop of refused connections is what gets an account rate-limited or locked.
+    fn on_connect_failed(&mut self, generation: u64, error: Failure, out: &mut Vec<Command>) {
+        if !self.is_live(generation) {
+            return;
         }
+        let role =
+            if self.reader.as_ref().is_some_and(|r| r.generation == generation) { "reader" } else { "main" };
+        out.push(Command::Fail { role, generation: Some(generation), failure: error });
     }
+
+    /// The reader has had its script for a while and no audio came: drop this answer (with a warning), go back
+    /// to listening, and let the next request try again with a new reader.
+    fn on_reader_stalled(&mut self, generation: u64, out: &mut Vec<Command>) {
+        if self.reader.as_ref().is_none_or(|r| r.generation != generation) {
+            return;
+        }
+        out.push(Command::Record(Entry::Warning {
+            message: format!("reader #{generation} did not speak in time; this answer is dropped"),
+        }));
+        self.cancel_reader(out);
+        self.phase = Phase::Listening;
+        out.push(Command::Record(Entry::State { state: "listening".into() }));
+        self.switch_pending = true;
+        self.try_switch(out);
+    }
+}
+
+/// The journal line for a connection attempt.
+fn reconnecting(
+    role: &str,
+    generation: u64,
+    attempt: u32,
+    delay: std::time::Duration,
+    error: &Failure,
+) -> Command {
+    Command::Record(Entry::Reconnecting {
+        role: role.into(),
+        generation,
+        attempt,
+        delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+        error: error.message.clone(),
+    })
 }
 
 /// Flushes stale audio and hands the script to the reader.

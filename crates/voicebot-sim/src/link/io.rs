@@ -118,7 +118,14 @@ fn account(link: &mut Link, meta: &Meta) {
 }
 
 /// Sends a close frame, waits briefly for the client's answer, and reports the close.
+/// The longest close reason a WebSocket close frame can carry (125 bytes of payload less the code).
+const MAX_CLOSE_REASON: usize = 123;
+
 pub(super) async fn send_close(link: &mut Link, ws: &mut Ws, code: u16, reason: &str) -> End {
+    // A close frame's reason holds at most 123 bytes; the services cut longer ones, and so does this.
+    let cut =
+        (0..=reason.len().min(MAX_CLOSE_REASON)).rev().find(|&i| reason.is_char_boundary(i)).unwrap_or(0);
+    let reason = &reason[..cut];
     link.record(Direction::Sent, "close", &format!("{code} {reason}"));
     let record = CloseRecord { code, reason: reason.to_owned(), by: Direction::Sent };
     link.shared.with_conn(link.conn, |conn| {

@@ -18,7 +18,7 @@ use crate::config::{Provider, SessionConfig};
 use crate::endpoint::GeminiEndpoint;
 use crate::error::Result;
 use crate::event::{RealtimeEvent, TurnStatus, Usage};
-use crate::realtime::KeepAlive;
+use crate::realtime::{KeepAlive, Limits};
 use crate::secret::ApiKey;
 use crate::session::{Command, SeedRole};
 use crate::ws::dialect::{Action, Dialect, Frame};
@@ -214,7 +214,7 @@ impl Dialect for GeminiWire {
         Provider::Gemini
     }
 
-    fn dial(&self, _config: &SessionConfig, timeout: Duration) -> Result<Dial> {
+    fn dial(&self, _config: &SessionConfig, limits: &Limits) -> Result<Dial> {
         let mut url = self.endpoint.live_url();
         let mut headers = Vec::new();
         match self.placement {
@@ -224,7 +224,13 @@ impl Dialect for GeminiWire {
             }
         }
         let (request, host) = request(&url, &headers)?;
-        Ok(Dial { request, host, timeout, encode_audio: encode_audio as AudioEncoder })
+        Ok(Dial {
+            request,
+            host,
+            timeout: limits.connect_timeout,
+            encode_audio: encode_audio as AudioEncoder,
+            max_message_bytes: limits.max_message_bytes,
+        })
     }
 
     fn handshake(&mut self, config: &SessionConfig) -> Result<(Vec<String>, bool)> {
@@ -246,6 +252,12 @@ impl Dialect for GeminiWire {
 
     fn keepalive(&self) -> KeepAlive {
         self.keepalive
+    }
+
+    fn forget_resumption(&mut self) {
+        if self.handle.take().is_some() {
+            warn!("the server refused the resumption handle; the next connection starts a fresh session");
+        }
     }
 
     fn command(&mut self, command: Command) -> Result<Vec<String>> {

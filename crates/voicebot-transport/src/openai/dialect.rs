@@ -17,9 +17,9 @@ use super::calls::OpenCalls;
 use super::session::{beta_update, ga_update};
 use crate::config::{Provider, SessionConfig};
 use crate::endpoint::OpenAiEndpoint;
-use crate::error::Result;
+use crate::error::{Result, permanent_code};
 use crate::event::{ItemRole, RealtimeEvent, TurnStatus, Usage};
-use crate::realtime::KeepAlive;
+use crate::realtime::{KeepAlive, Limits};
 use crate::secret::ApiKey;
 use crate::session::{Command, SeedItem, SeedRole};
 use crate::ws::dialect::{Action, Dialect, Frame};
@@ -223,6 +223,12 @@ impl OpenAiWire {
                         cached_input_tokens: usage.cached_tokens(),
                     }));
                 }
+                let failure = response
+                    .status_details
+                    .as_ref()
+                    .and_then(|details| details.error.as_ref())
+                    .filter(|error| error.code.as_deref().and_then(permanent_code).is_some())
+                    .cloned();
                 let status = match response.status {
                     Some(ResponseStatus::Cancelled) => TurnStatus::Cancelled,
                     Some(ResponseStatus::Incomplete) => TurnStatus::Incomplete,
@@ -230,10 +236,18 @@ impl OpenAiWire {
                     _ => TurnStatus::Completed,
                 };
                 emit(RealtimeEvent::TurnComplete { response_id: response.id, status });
+                if let Some(error) = failure {
+                    // A response that failed for a refused model or key: every later one would fail the same way.
+                    actions
+                        .push(Action::Fail { code: error.code, message: error.message.unwrap_or_default() });
+                }
             }
             ServerEvent::Error(event) => {
                 let error = event.error;
-                if error.is_session_expired() {
+                if error.code.as_deref().and_then(permanent_code).is_some() {
+                    warn!(code = ?error.code, message = %error.message, "provider error that retrying cannot fix");
+                    actions.push(Action::Fail { code: error.code, message: error.message });
+                } else if error.is_session_expired() {
                     warn!(message = %error.message, "the session reached its maximum duration");
                     emit(RealtimeEvent::SessionExpired { message: error.message });
                 } else {
@@ -296,14 +310,20 @@ impl Dialect for OpenAiWire {
         Provider::OpenAi
     }
 
-    fn dial(&self, config: &SessionConfig, timeout: Duration) -> Result<Dial> {
+    fn dial(&self, config: &SessionConfig, limits: &Limits) -> Result<Dial> {
         let url = self.endpoint.realtime_url(&config.model);
         let mut headers = vec![("authorization", format!("Bearer {}", self.key.expose()))];
         if self.dialect == OpenAiDialect::Beta {
             headers.push(("openai-beta", "realtime=v1".to_owned()));
         }
         let (request, host) = request(&url, &headers)?;
-        Ok(Dial { request, host, timeout, encode_audio: encode_audio as AudioEncoder })
+        Ok(Dial {
+            request,
+            host,
+            timeout: limits.connect_timeout,
+            encode_audio: encode_audio as AudioEncoder,
+            max_message_bytes: limits.max_message_bytes,
+        })
     }
 
     fn handshake(&mut self, config: &SessionConfig) -> Result<(Vec<String>, bool)> {

@@ -1,11 +1,9 @@
 //! [`Dialect`]: what the shared supervisor needs from a provider: the handshake, encoders and a frame decoder.
 
-use std::time::Duration;
-
 use crate::config::{Provider, SessionConfig};
 use crate::error::Result;
 use crate::event::RealtimeEvent;
-use crate::realtime::KeepAlive;
+use crate::realtime::{KeepAlive, Limits};
 use crate::session::Command;
 use crate::ws::Dial;
 
@@ -35,6 +33,13 @@ pub(crate) enum Action {
         /// The index of the last client message included, when the server says.
         consumed: Option<u64>,
     },
+    /// The provider reported an error that retrying cannot fix (a refused key or model): end the session.
+    Fail {
+        /// The provider's error code.
+        code: Option<String>,
+        /// The provider's message.
+        message: String,
+    },
 }
 
 /// One provider's protocol, as the supervisor drives it. All state (dedupe sets, resumption handles, audio
@@ -44,7 +49,7 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     fn provider(&self) -> Provider;
 
     /// How to open a socket now (the Gemini URL and setup depend on the latest resumption handle).
-    fn dial(&self, config: &SessionConfig, timeout: Duration) -> Result<Dial>;
+    fn dial(&self, config: &SessionConfig, limits: &Limits) -> Result<Dial>;
 
     /// The frames to send first on a new link, and whether it resumes a server-side session.
     fn handshake(&mut self, config: &SessionConfig) -> Result<(Vec<String>, bool)>;
@@ -65,4 +70,8 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     /// Called when a link is lost: whether the next connection is a fresh session the caller should re-seed
     /// is decided by [`Dialect::handshake`]; this only lets the dialect forget per-connection state.
     fn on_link_lost(&mut self) {}
+
+    /// The server refused to resume from the handle the last link offered (Gemini closes 1008 "session not
+    /// found" for a stale handle): forget it, so the next connection starts a fresh session.
+    fn forget_resumption(&mut self) {}
 }

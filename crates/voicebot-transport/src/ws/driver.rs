@@ -25,18 +25,24 @@ use tracing::{Instrument as _, info, info_span, trace, warn};
 
 use crate::backoff::{Backoff, RetryPolicy};
 use crate::config::SessionConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, Failure, Result};
 use crate::event::RealtimeEvent;
 use crate::realtime::Limits;
 use crate::session::{Command, Counters, Session, Shared};
 use crate::ws::dialect::{Action, Dialect, Frame};
 use crate::ws::replay::ResumeBase;
-use crate::ws::{Incoming, Link, close_is_final, error_is_final};
+use crate::ws::{Incoming, Link, close_is_final};
 
 /// How long a closing link gets to send its close frame.
 const CLOSE_GRACE: Duration = Duration::from_millis(500);
 
-/// Connects, then hands the session to a spawned supervisor.
+/// Makes the first connection attempt, then hands the session to a spawned supervisor.
+///
+/// A permanent failure of that attempt (a refused key, a wrong model, an untrusted certificate) is returned at
+/// once. A transient one (refused or reset connection, 5xx, timeout) still gives a [`Session`]: its supervisor
+/// retries with backoff, reporting each attempt as [`RealtimeEvent::Reconnecting`], until a connection works
+/// ([`RealtimeEvent::Reconnected`]) or the policy gives up ([`RealtimeEvent::Closed`]). Audio and commands wait
+/// in their bounded queues meanwhile, as they do across any reconnect.
 pub(crate) async fn start<D: Dialect>(
     mut dialect: D,
     config: SessionConfig,
@@ -49,32 +55,19 @@ pub(crate) async fn start<D: Dialect>(
     let cancel = CancellationToken::new();
     // If this future is dropped half way, the guard stops any task already started.
     let guard = cancel.clone().drop_guard();
-    let mut backoff = retry.backoff();
-    let first = async {
-        loop {
-            let dial = dialect.dial(&config, limits.connect_timeout)?;
-            let host = dial.host.clone();
-            match Link::open(dial, 1, shared.clone(), &cancel).await {
-                Ok(link) => break Ok(link),
-                Err(error) if error_is_final(&error) => break Err(error),
-                Err(error) => match backoff.next_delay() {
-                    Some((attempt, delay)) => {
-                        warn!(%host, attempt, delay_ms = delay.as_millis() as u64, error = %error, "connect failed, retrying");
-                        tokio::time::sleep(delay).await;
-                    }
-                    None => {
-                        break Err(Error::RetriesExhausted { attempts: backoff.attempts() + 1, last: Box::new(error) });
-                    }
-                },
-            }
+    let dial = dialect.dial(&config, &limits)?;
+    let first = Link::open(dial, 1, shared.clone(), &cancel).instrument(span.clone()).await;
+    let (next, failed) = match first {
+        Ok(mut link) => {
+            lifecycle::handshake(&mut dialect, &config, &mut link).await?;
+            (Some(Pending { link, attempt: 0 }), None)
         }
-    }
-    .instrument(span.clone())
-    .await;
-    let mut link = first?;
-    lifecycle::handshake(&mut dialect, &config, &mut link).await?;
+        Err(error) if error.is_permanent() => return Err(error),
+        Err(error) => (None, Some(error)),
+    };
     let (commands_tx, commands) = mpsc::channel(limits.command_queue.max(1));
     let (events, events_rx) = mpsc::channel(limits.event_queue.max(1));
+    let backoff = retry.backoff();
     let tick = dialect.keepalive().interval.min(backoff.healthy_after()).max(Duration::from_millis(1));
     let mut driver = Driver {
         dialect,
@@ -86,7 +79,7 @@ pub(crate) async fn start<D: Dialect>(
         backoff,
         limits,
         current: None,
-        next: Some(Pending { link, attempt: 0 }),
+        next,
         dialing: None,
         retry_at: None,
         retiring: Vec::new(),
@@ -95,7 +88,13 @@ pub(crate) async fn start<D: Dialect>(
         resume: None,
         rolling: false,
     };
-    if driver.dialect.ready_on_connect() {
+    if let Some(error) = failed {
+        // The events channel is empty, so the first `Reconnecting` (or the `Closed` of a policy that never
+        // retries) is queued at once.
+        if let Err(error) = driver.schedule_retry(error).await {
+            driver.shutdown(Some(error)).await;
+        }
+    } else if driver.dialect.ready_on_connect() {
         driver.promote().await;
     }
     let supervisor = tokio::spawn(driver.run().instrument(span));
@@ -223,17 +222,30 @@ impl<D: Dialect> Driver<D> {
                 self.apply(which, link_id, actions).await
             }
             Incoming::Closed { code, reason } => {
-                self.on_lost(which, Error::Closed { code, reason }, close_is_final(code)).await
+                let (set_up, resumed) = (link.set_up, link.resumed);
+                if code == 1008 && !set_up && resumed {
+                    // A stale resumption handle ("session not found"): start a fresh session instead.
+                    self.dialect.forget_resumption();
+                    let error = Error::Closed { code, reason, permanent: false };
+                    return self.on_lost(which, error).await;
+                }
+                let permanent = close_is_final(code, set_up);
+                self.on_lost(which, Error::Closed { code, reason, permanent }).await
             }
             Incoming::Failed(message) => {
                 let host = link.host.clone();
-                self.on_lost(which, Error::Connect { host, message }, false).await
+                self.on_lost(which, Error::Connect { host, message }).await
             }
         }
     }
 
     async fn apply(&mut self, which: Which, link_id: u64, actions: &mut Vec<Action>) -> Result<()> {
         for action in actions.drain(..) {
+            if matches!(action, Action::LinkReady | Action::Event(RealtimeEvent::Ready { .. }))
+                && let Some(link) = self.link_mut(which)
+            {
+                link.set_up = true;
+            }
             match action {
                 Action::Event(event) => self.emit(event).await,
                 Action::LinkReady if which == Which::Next => self.promote().await,
@@ -250,6 +262,7 @@ impl<D: Dialect> Driver<D> {
                         self.dial(1)?;
                     }
                 }
+                Action::Fail { code, message } => return Err(Error::Provider { code, message }),
                 Action::Checkpoint { consumed } => {
                     // Only the confirmed link's snapshots count (a replacement is promoted before it sends one).
                     if let Some(link) = self.current.as_ref().filter(|link| link.id == link_id) {
@@ -295,16 +308,16 @@ impl<D: Dialect> Driver<D> {
         if let Some(dialing) = self.dialing.take() {
             dialing.task.abort();
         }
-        let message = error.as_ref().map(ToString::to_string);
-        match &message {
-            Some(message) => warn!(error = %message, "session ended"),
+        let failure = error.as_ref().map(Failure::from);
+        match &failure {
+            Some(failure) => warn!(error = %failure, class = ?failure.class, "session ended"),
             None => info!("session closed"),
         }
         if let Some(error) = error {
             *self.shared.failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
         }
         // The caller may not be reading any more; the last event must not block the shutdown.
-        let _ = self.events.try_send(RealtimeEvent::Closed { error: message });
+        let _ = self.events.try_send(RealtimeEvent::Closed { error: failure });
         self.cancel.cancel();
         let links = self.current.take().into_iter().chain(self.next.take().map(|pending| pending.link));
         for link in links.chain(self.retiring.drain(..)) {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use voicebot_protocol::pcm;
 use voicebot_transport::{
     ApiKey, Error, GeminiEndpoint, GeminiLive, Limits, RealtimeEvent, RealtimeTransport, RetryPolicy,
-    SessionConfig, ToolSpec,
+    SessionConfig, Setting, ToolSpec,
 };
 
 use crate::support::{FakeServer, Step, WAIT, frame_samples, next, until};
@@ -229,18 +229,23 @@ async fn go_away_rolls_over_before_the_old_connection_closes_and_loses_no_input_
 }
 
 #[tokio::test]
-async fn close_1008_ends_the_session_with_the_server_reason() {
+async fn close_1008_before_set_up_ends_the_session_as_permanent_with_the_server_reason() {
     let reason = "models/gemini-x is not found for API version v1beta";
     let server = FakeServer::start(vec![vec![Step::Expect("setup"), Step::Close(1008, reason)]]).await;
     let session = transport(&server).connect(config()).await.unwrap();
     let (closed, _) = until(&session, "the end", |e| matches!(e, RealtimeEvent::Closed { .. })).await;
     assert!(
-        matches!(&closed, RealtimeEvent::Closed { error: Some(text) } if text.contains("1008") && text.contains(reason)),
+        matches!(&closed, RealtimeEvent::Closed { error: Some(failure) }
+            if failure.message.contains("1008") && failure.message.contains(reason)
+                && failure.is_permanent() && failure.setting == Some(Setting::Model)),
         "{closed:?}"
     );
     assert_eq!(tokio::time::timeout(WAIT, session.next_event()).await.unwrap(), None);
     let err = session.close().await.unwrap_err();
-    assert!(matches!(&err, Error::Closed { code: 1008, reason: r } if r == reason), "{err:?}");
+    assert!(
+        matches!(&err, Error::Closed { code: 1008, reason: r, permanent: true } if r == reason),
+        "{err:?}"
+    );
     assert!(session.send_audio(&[0; 160]).is_err());
     assert_eq!(server.connections().len(), 1, "1008 is not retried");
 }

@@ -33,7 +33,7 @@ async fn the_key_never_appears_in_trace_logs_debug_output_or_errors() {
                     .into(),
             ),
             Step::Expect("function_call_output"),
-            Step::Close(1008, "policy"),
+            Step::Close(1007, "Request contains an invalid argument."),
         ],
     ])
     .await;
@@ -119,7 +119,7 @@ async fn retries_are_limited_and_the_last_error_is_kept() {
     assert!(matches!(closed, RealtimeEvent::Closed { error: Some(_) }));
     let err = tokio::time::timeout(WAIT, session.close()).await.unwrap().unwrap_err();
     assert!(
-        matches!(&err, Error::RetriesExhausted { attempts: 3, last } if matches!(**last, Error::Rejected { status: 503, .. })),
+        matches!(&err, Error::RetriesExhausted { attempts: 3, last, .. } if matches!(**last, Error::Rejected { status: 503, .. })),
         "{err:?}"
     );
     assert_eq!(server.connections().len(), 3);

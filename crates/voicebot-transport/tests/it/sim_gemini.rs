@@ -11,8 +11,8 @@ use voicebot_sim::{
     Api, Connection, Direction, Fault, Frame, Scenario, Sim, SimHandle, ToolCallScript, Utterance,
 };
 use voicebot_transport::{
-    ApiKey, Error, GeminiEndpoint, GeminiLive, KeepAlive, RealtimeEvent, RealtimeTransport, RetryPolicy,
-    Session, SessionConfig, ToolSpec, TurnStatus,
+    ApiKey, Error, ErrorClass, GeminiEndpoint, GeminiLive, KeepAlive, RealtimeEvent, RealtimeTransport,
+    RetryPolicy, Session, SessionConfig, Setting, ToolSpec, TurnStatus,
 };
 
 const KEY: &str = "AIza-sim-e2e-secret-0123456789";
@@ -418,20 +418,42 @@ async fn sim_gemini_go_away_rolls_over_before_the_close_without_losing_a_mic_fra
 }
 
 #[tokio::test]
-async fn sim_gemini_close_1008_ends_the_session_with_the_servers_reason() {
+async fn sim_gemini_a_mid_session_1008_is_a_policy_close_and_the_session_reconnects() {
     let sim = start(Scenario::default()).await;
     let session = connect(&transport(&sim), main_config()).await;
     until(&session, "ready", |e| matches!(e, RealtimeEvent::Ready { .. })).await;
     let reason = "Operation is not implemented, or supported, or enabled.";
     sim.inject(Fault::Close { api: Api::Gemini, code: 1008, reason: reason.into(), after_ms: 0 }).unwrap();
+    let (reconnecting, _) =
+        until(&session, "reconnecting", |e| matches!(e, RealtimeEvent::Reconnecting { .. })).await;
+    let RealtimeEvent::Reconnecting { attempt: 1, error, .. } = reconnecting else {
+        panic!("{reconnecting:?}")
+    };
+    assert!(error.message.contains(reason) && error.message.contains("1008"), "{error:?}");
+    assert_eq!(error.class, ErrorClass::Transient);
+    until(&session, "reconnected", |e| matches!(e, RealtimeEvent::Reconnected { .. })).await;
+    assert_eq!(sim.connections().len(), 2, "one reconnect, not a loop");
+    close(&session).await.unwrap();
+    shutdown(&sim).await;
+}
+
+#[tokio::test]
+async fn sim_gemini_an_unknown_model_is_a_permanent_1008_at_set_up_and_is_not_retried() {
+    let scenario = Scenario { unknown_models: vec!["gemini-nope".into()], ..Scenario::default() };
+    let sim = start(scenario).await;
+    let mut config = main_config();
+    config.model = "gemini-nope".into();
+    let session = connect(&transport(&sim), config).await;
     let (closed, _) = until(&session, "closed", |e| matches!(e, RealtimeEvent::Closed { .. })).await;
-    let RealtimeEvent::Closed { error: Some(message) } = closed else { panic!("{closed:?}") };
-    assert!(message.contains(reason) && message.contains("1008"), "{message}");
+    let RealtimeEvent::Closed { error: Some(failure) } = closed else { panic!("{closed:?}") };
+    assert!(failure.is_permanent(), "{failure:?}");
+    assert_eq!(failure.setting, Some(Setting::Model));
+    assert!(failure.message.contains("models/gemini-nope is not found"), "{failure:?}");
     match close(&session).await {
-        Err(Error::Closed { code: 1008, reason: got }) => assert_eq!(got, reason),
+        Err(Error::Closed { code: 1008, permanent: true, .. }) => {}
         other => panic!("{other:?}"),
     }
-    assert_eq!(sim.connections().len(), 1, "a final close is not retried");
+    assert_eq!(sim.connections().len(), 1, "a permanent close is not retried");
     shutdown(&sim).await;
 }
 
@@ -446,7 +468,8 @@ async fn sim_gemini_an_invalid_key_is_a_clear_401() {
         other => panic!("{other:?}"),
     }
     let message = error.to_string();
-    assert!(message.contains("401") && message.contains("check the API key"), "{message}");
+    assert!(message.contains("401") && message.contains("API key not valid"), "{message}");
+    assert!(error.is_permanent() && error.setting() == Some(Setting::ApiKey), "{error:?}");
     assert_eq!(sim.connection(1).unwrap().status, 401);
     assert_eq!(sim.connections().len(), 1, "a refused key is not retried");
     shutdown(&sim).await;

@@ -1,7 +1,7 @@
 //! Sequences of inputs through the handoff machine, and the commands they must produce.
 
 use serde_json::json;
-use voicebot_transport::{RealtimeEvent, TurnStatus};
+use voicebot_transport::{ErrorClass, Failure, RealtimeEvent, Setting, TurnStatus};
 
 use super::*;
 
@@ -11,6 +11,11 @@ fn event(generation: u64, event: RealtimeEvent) -> Input {
 
 fn tool_call(id: &str, name: &str, arguments: Value) -> RealtimeEvent {
     RealtimeEvent::ToolCall { call_id: id.into(), name: name.into(), arguments }
+}
+
+fn failure(class: ErrorClass, message: &str) -> Failure {
+    let setting = (class == ErrorClass::Permanent).then_some(Setting::ApiKey);
+    Failure { message: message.into(), class, setting }
 }
 
 fn turn_complete() -> RealtimeEvent {
@@ -214,7 +219,8 @@ fn a_reader_that_lost_its_context_reads_again_and_brain_failures_are_apologized_
     let mut m = listening();
     m.on_input(event(1, tool_call("c1", "ask_brain", json!({"query": "q"}))));
     m.on_input(Input::Connected { generation: 2 });
-    let out = actions(m.on_input(Input::BrainDone { call_id: "c1".into(), result: Err("timed out".into()) }));
+    let timed_out = failure(ErrorClass::Transient, "the brain timed out after 20000 ms");
+    let out = actions(m.on_input(Input::BrainDone { call_id: "c1".into(), result: Err(timed_out) }));
     let script = "Sorry, I could not get an answer just now. Please ask again.".to_owned();
     assert!(out.contains(&Command::ReaderSay { generation: 2, script: script.clone() }));
     let out = actions(m.on_input(event(2, RealtimeEvent::Reconnected { attempt: 1, resumed: false })));
@@ -225,18 +231,71 @@ fn a_reader_that_lost_its_context_reads_again_and_brain_failures_are_apologized_
 }
 
 #[test]
-fn a_reader_that_dies_is_replaced_once_with_the_same_script() {
+fn a_reader_that_cannot_work_stops_the_run_and_one_that_stalls_drops_the_answer() {
     let mut m = listening();
     m.on_input(event(1, tool_call("c1", "ask_brain", json!({"query": "q"}))));
     m.on_input(Input::Connected { generation: 2 });
     m.on_input(Input::BrainDone { call_id: "c1".into(), result: Ok("Answer.".into()) });
-    let out = actions(m.on_input(event(2, RealtimeEvent::Closed { error: Some("1011".into()) })));
-    assert_eq!(out, vec![Command::ConnectReader { generation: 4 }]);
-    let out = actions(m.on_input(Input::Connected { generation: 4 }));
-    assert_eq!(
-        out,
-        vec![Command::FlushPlayback, Command::ReaderSay { generation: 4, script: "Answer.".into() }]
+    let gave_up = failure(ErrorClass::GaveUp, "gave up after 9 connection attempts");
+    let out = actions(m.on_input(event(2, RealtimeEvent::Closed { error: Some(gave_up.clone()) })));
+    assert_eq!(out, vec![Command::Fail { role: "reader", generation: Some(2), failure: gave_up }]);
+
+    let mut m = listening();
+    m.on_input(event(1, tool_call("c1", "ask_brain", json!({"query": "q"}))));
+    m.on_input(Input::Connected { generation: 2 });
+    m.on_input(Input::BrainDone { call_id: "c1".into(), result: Ok("Answer.".into()) });
+    m.on_input(Input::Connected { generation: 3 });
+    assert!(actions(m.on_input(Input::ReaderStalled { generation: 9 })).is_empty(), "not this reader");
+    let out = m.on_input(Input::ReaderStalled { generation: 2 });
+    assert!(
+        records(&out)
+            .iter()
+            .any(|e| matches!(e, Entry::Warning { message } if message.contains("did not speak")))
     );
+    let out = actions(out);
+    assert!(out.contains(&Command::Close { generation: 2 }), "{out:?}");
+    assert!(out.contains(&Command::Close { generation: 1 }), "switched to the replacement: {out:?}");
+    assert_eq!(m.mic_target(), Some(3), "listening again");
+    assert_eq!(m.narrations(), 0);
+}
+
+#[test]
+fn a_refused_connection_or_brain_stops_the_run_and_is_never_reopened() {
+    for generation in [1, 2] {
+        let mut m = Machine::new();
+        m.start();
+        if generation == 2 {
+            m.on_input(Input::Connected { generation: 1 });
+            m.on_input(event(1, tool_call("c1", "get_time", json!({}))));
+        }
+        let refused = failure(ErrorClass::Permanent, "HTTP 401");
+        let out = actions(m.on_input(Input::ConnectFailed { generation, error: refused.clone() }));
+        let role = if generation == 2 { "reader" } else { "main" };
+        assert_eq!(out, vec![Command::Fail { role, generation: Some(generation), failure: refused }]);
+    }
+    let mut m = listening();
+    m.on_input(event(1, tool_call("c1", "ask_brain", json!({"query": "q"}))));
+    let refused = failure(ErrorClass::Permanent, "HTTP 401");
+    let out = actions(m.on_input(Input::BrainDone { call_id: "c1".into(), result: Err(refused.clone()) }));
+    assert_eq!(out, vec![Command::Fail { role: "brain", generation: None, failure: refused }]);
+}
+
+#[test]
+fn reconnect_attempts_are_journaled_for_every_role() {
+    let mut m = listening();
+    let attempt = RealtimeEvent::Reconnecting {
+        attempt: 3,
+        delay: std::time::Duration::from_millis(2100),
+        error: failure(ErrorClass::Transient, "the server closed the session with code 1011"),
+    };
+    let out = m.on_input(event(1, attempt));
+    assert!(
+        records(&out).iter().any(
+            |e| matches!(e, Entry::Reconnecting { role, attempt: 3, delay_ms: 2100, .. } if role == "main")
+        ),
+        "{out:?}"
+    );
+    assert!(actions(out).is_empty(), "the transport reconnects; the machine only records it");
 }
 
 #[test]
@@ -253,10 +312,14 @@ fn the_watchdog_recycles_the_main_session() {
 }
 
 #[test]
-fn a_main_session_that_ends_is_replaced() {
+fn a_main_session_that_fails_stops_the_run_and_one_that_just_closes_is_replaced() {
     let mut m = listening();
-    let out =
-        actions(m.on_input(event(1, RealtimeEvent::Closed { error: Some("retries exhausted".into()) })));
+    let gave_up = failure(ErrorClass::GaveUp, "gave up after 12 connection attempts");
+    let out = actions(m.on_input(event(1, RealtimeEvent::Closed { error: Some(gave_up.clone()) })));
+    assert_eq!(out, vec![Command::Fail { role: "main", generation: Some(1), failure: gave_up }]);
+
+    let mut m = listening();
+    let out = actions(m.on_input(event(1, RealtimeEvent::Closed { error: None })));
     assert_eq!(out, vec![Command::ConnectMain { generation: 2 }]);
     assert_eq!(m.mic_target(), None);
     m.on_input(Input::Connected { generation: 2 });

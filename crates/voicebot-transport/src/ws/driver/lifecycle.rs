@@ -6,12 +6,12 @@ use tracing::{Instrument as _, debug, info, warn};
 
 use super::{CLOSE_GRACE, Dialing, Driver, Pending, Which};
 use crate::config::SessionConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, Failure, Result};
 use crate::event::RealtimeEvent;
 use crate::session::Counters;
+use crate::ws::Link;
 use crate::ws::dialect::Dialect;
 use crate::ws::replay::ResumeBase;
-use crate::ws::{Link, error_is_final};
 
 /// Queues the dialect's first frames on a new link and notes whether it resumes a server-side session.
 pub(super) async fn handshake<D: Dialect>(
@@ -28,9 +28,9 @@ pub(super) async fn handshake<D: Dialect>(
 }
 
 impl<D: Dialect> Driver<D> {
-    /// A link closed or broke. Final codes end the session; anything else reconnects, unless a replacement
-    /// is already on its way.
-    pub(super) async fn on_lost(&mut self, which: Which, error: Error, is_final: bool) -> Result<()> {
+    /// A link closed or broke. Permanent failures end the session; anything else reconnects, unless a
+    /// replacement is already on its way.
+    pub(super) async fn on_lost(&mut self, which: Which, error: Error) -> Result<()> {
         match which {
             Which::Current => {
                 if let Some(link) = self.current.take() {
@@ -45,7 +45,7 @@ impl<D: Dialect> Driver<D> {
                 }
             }
         }
-        if is_final {
+        if error.is_permanent() {
             return Err(error);
         }
         self.dialect.on_link_lost();
@@ -54,25 +54,30 @@ impl<D: Dialect> Driver<D> {
             return Ok(());
         }
         // Either nothing is connected, or a rollover failed while the old link still works: retry with backoff.
-        self.schedule_retry(error)
+        self.schedule_retry(error).await
     }
 
-    pub(super) fn schedule_retry(&mut self, error: Error) -> Result<()> {
-        match self.backoff.next_delay() {
-            Some((attempt, delay)) => {
+    /// Schedules the next attempt with backoff and tells the caller, or gives up (the session then ends with
+    /// [`Error::RetriesExhausted`]).
+    pub(super) async fn schedule_retry(&mut self, error: Error) -> Result<()> {
+        match self.backoff.next_delay(Instant::now()) {
+            Ok((attempt, delay)) => {
                 warn!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "connection lost, reconnecting");
                 self.retry_at = Some((Instant::now() + delay, attempt));
+                self.emit(RealtimeEvent::Reconnecting { attempt, delay, error: Failure::from(&error) }).await;
                 Ok(())
             }
-            None => {
-                Err(Error::RetriesExhausted { attempts: self.backoff.attempts() + 1, last: Box::new(error) })
-            }
+            Err(give_up) => Err(Error::RetriesExhausted {
+                attempts: give_up.attempts,
+                waited: give_up.waited,
+                last: Box::new(error),
+            }),
         }
     }
 
     /// Starts a connection attempt in the background.
     pub(super) fn dial(&mut self, attempt: u32) -> Result<()> {
-        let dial = self.dialect.dial(&self.config, self.limits.connect_timeout)?;
+        let dial = self.dialect.dial(&self.config, &self.limits)?;
         let id = self.next_id;
         self.next_id += 1;
         debug!(link = id, attempt, host = %dial.host, "connecting");
@@ -95,8 +100,8 @@ impl<D: Dialect> Driver<D> {
                 }
                 Ok(())
             }
-            Err(error) if error_is_final(&error) => Err(error),
-            Err(error) => self.schedule_retry(error),
+            Err(error) if error.is_permanent() => Err(error),
+            Err(error) => self.schedule_retry(error).await,
         }
     }
 
@@ -129,6 +134,7 @@ impl<D: Dialect> Driver<D> {
         self.resume = Some(ResumeBase::fresh(link.journal.clone()));
         self.rolling = false;
         link.enable_audio();
+        self.backoff.working();
         let (id, resumed) = (link.id, link.resumed);
         info!(link = id, resumed, "link ready");
         self.current = Some(link);
@@ -156,7 +162,7 @@ impl<D: Dialect> Driver<D> {
                     "no frame within the keepalive timeout"
                 );
                 let error = Error::Timeout { what: "keepalive", after: keepalive.timeout };
-                self.on_lost(which, error, false).await?;
+                self.on_lost(which, error).await?;
             } else {
                 link.ping();
             }
@@ -165,7 +171,7 @@ impl<D: Dialect> Driver<D> {
             && self.backoff.attempts() > 0
             && now.duration_since(link.opened_at) >= self.backoff.healthy_after()
         {
-            self.backoff.reset();
+            self.backoff.healthy();
         }
         Ok(())
     }
