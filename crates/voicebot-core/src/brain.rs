@@ -24,6 +24,8 @@ pub struct Script {
     pub text: String,
     /// How long the brain took.
     pub elapsed: Duration,
+    /// Failed attempts retried before the answer (a 429, a 5xx, a dropped connection).
+    pub retries: u32,
 }
 
 impl Brain {
@@ -52,7 +54,7 @@ impl Brain {
             request = request.with_reasoning_effort(effort.clone());
         }
         let reply = self.model.complete(request).await?;
-        Ok(Script { text: spoken(&reply.text), elapsed: started.elapsed() })
+        Ok(Script { text: spoken(&reply.text), elapsed: started.elapsed(), retries: reply.retries })
     }
 }
 

@@ -23,6 +23,7 @@ use voicebot_transport::{
 use self::machine::{Command, Input, Machine, Settings};
 use crate::error::{PipelineError, failed};
 use crate::handoff::{millis, provider_name};
+use crate::health::{CHECK_EVERY, Health};
 use crate::journal::{Entry, Journal};
 use crate::sessions::{Note, Sessions};
 
@@ -146,6 +147,9 @@ impl DirectPipeline {
         let mut awaiting_first_audio = false;
         // Once `max_turns` turns are done, keep listening until their audio has played.
         let mut finishing: Option<Pin<Box<dyn Future<Output = ()> + Send>>> = None;
+        let mut health = Health::new();
+        let mut checks = tokio::time::interval(CHECK_EVERY);
+        checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             if finishing.is_none() && self.max_turns.is_some_and(|max| machine.completed() >= max) {
                 finishing = Some(Box::pin(speaker.speaker().drained()));
@@ -198,7 +202,16 @@ impl DirectPipeline {
                 },
                 frame = mic.next_frame() => {
                     let Some(frame) = frame else { return Err(PipelineError::Microphone) };
+                    if let Some(entry) = health.frame() {
+                        journal.record(entry);
+                    }
                     let _ = session.send_audio(&frame.samples);
+                    None
+                }
+                _ = checks.tick() => {
+                    for entry in health.check(speaker) {
+                        journal.record(entry);
+                    }
                     None
                 }
                 done = runner.next_completion() => {

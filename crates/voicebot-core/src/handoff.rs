@@ -23,6 +23,7 @@ use voicebot_transport::{Failure, RealtimeEvent, RealtimeTransport, SessionConfi
 use self::machine::{Command, Input, Machine};
 use crate::brain::{Brain, Script};
 use crate::error::{PipelineError, failed};
+use crate::health::{CHECK_EVERY, Health};
 use crate::journal::{Entry, Journal};
 use crate::sessions::{Note, Sessions};
 use crate::watchdog::Watchdog;
@@ -155,6 +156,9 @@ impl Actor {
         self.apply(start, speaker).await;
         // Once `max_turns` narrations are done, keep listening until their audio has played.
         let mut finishing: Option<Pin<Box<dyn Future<Output = ()> + Send>>> = None;
+        let mut health = Health::new();
+        let mut checks = tokio::time::interval(CHECK_EVERY);
+        checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             if finishing.is_none()
                 && self.pipeline.max_turns.is_some_and(|max| self.machine.narrations() >= max)
@@ -171,7 +175,16 @@ impl Actor {
                 },
                 frame = mic.next_frame() => {
                     let Some(frame) = frame else { return Err(PipelineError::Microphone) };
+                    if let Some(entry) = health.frame() {
+                        self.pipeline.journal.record(entry);
+                    }
                     self.on_frame(&frame);
+                    None
+                }
+                _ = checks.tick() => {
+                    for entry in health.check(speaker) {
+                        self.pipeline.journal.record(entry);
+                    }
                     None
                 }
                 done = self.runner.next_completion() => {
@@ -297,6 +310,7 @@ impl Actor {
                     words: script.text.split_whitespace().count(),
                     elapsed_ms: millis(script.elapsed),
                     error: None,
+                    retries: script.retries,
                 });
                 Input::BrainDone { call_id, result: Ok(script.text) }
             }
@@ -307,6 +321,7 @@ impl Actor {
                     words: 0,
                     elapsed_ms,
                     error: Some(failure.message.clone()),
+                    retries: 0,
                 });
                 Input::BrainDone { call_id, result: Err(failure) }
             }

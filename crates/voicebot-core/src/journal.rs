@@ -97,6 +97,8 @@ pub enum Entry {
         elapsed_ms: u64,
         /// Why it failed, if it did (the reader then apologizes).
         error: Option<String>,
+        /// Failed attempts retried before the answer (a 429, a 5xx, a dropped connection).
+        retries: u32,
     },
     /// The reader was given a script.
     ReaderStarted {
@@ -160,6 +162,20 @@ pub enum Entry {
         /// Milliseconds.
         ms: u64,
     },
+    /// The microphone delivered no frame, or the speaker played nothing of the audio waiting, for a while.
+    DeviceStalled {
+        /// `microphone` or `speaker`.
+        device: String,
+        /// How long it had made no progress.
+        silent_ms: u64,
+    },
+    /// A stalled device works again.
+    DeviceRecovered {
+        /// `microphone` or `speaker`.
+        device: String,
+        /// How long it made no progress, in all.
+        after_ms: u64,
+    },
     /// Something went wrong but the pipeline carried on.
     Warning {
         /// What.
@@ -197,8 +213,11 @@ impl Entry {
                 format!("tool result: {name} -> {} ({elapsed_ms} ms)", shorten(&output.to_string(), 72))
             }
             Entry::BrainAsked { query } => format!("brain: asked \"{query}\""),
-            Entry::BrainAnswered { words, elapsed_ms, error: None } => {
+            Entry::BrainAnswered { words, elapsed_ms, error: None, retries: 0 } => {
                 format!("brain: answered, {words} words ({elapsed_ms} ms)")
+            }
+            Entry::BrainAnswered { words, elapsed_ms, error: None, retries } => {
+                format!("brain: answered, {words} words ({elapsed_ms} ms, after {retries} retried attempts)")
             }
             Entry::BrainAnswered { error: Some(error), elapsed_ms, .. } => {
                 format!("brain: failed after {elapsed_ms} ms: {error}")
@@ -221,6 +240,12 @@ impl Entry {
                 format!("summarized {turns} turns, deleted {deleted} items")
             }
             Entry::Latency { what, ms } => format!("latency {what}: {ms} ms"),
+            Entry::DeviceStalled { device, silent_ms } => {
+                format!("{device} stalled: no progress for {:.1} s", *silent_ms as f64 / 1000.0)
+            }
+            Entry::DeviceRecovered { device, after_ms } => {
+                format!("{device} works again after {:.1} s", *after_ms as f64 / 1000.0)
+            }
             Entry::Warning { message } => format!("warning: {message}"),
             Entry::Failed { message, .. } => format!("failed: {message}"),
         }

@@ -27,6 +27,7 @@ pub mod config;
 mod direct;
 mod error;
 mod handoff;
+mod health;
 pub mod journal;
 pub mod prompts;
 mod sessions;

@@ -67,6 +67,35 @@ pub enum Fault {
         #[serde(default)]
         after_ms: u64,
     },
+    /// Answer the next `times` connections (WebSocket upgrades) or requests of `api` with HTTP `status` and the
+    /// service's error body instead of serving them: 401 as for a revoked key, 429 as for a rate limit, 503 as
+    /// for an outage. Useful to refuse a replacement session, a reader or the brain while others work.
+    Reject {
+        /// The API whose connections are refused.
+        api: Api,
+        /// The HTTP status.
+        status: u16,
+        /// How many connections or requests are refused.
+        #[serde(default = "one")]
+        times: u32,
+    },
+    /// Answer every connection or request of `api` with HTTP `status` for `for_ms` after the fault is injected
+    /// (an outage: 503 by default), then serve normally again.
+    Outage {
+        /// The API that is down.
+        api: Api,
+        /// The HTTP status.
+        #[serde(default = "unavailable")]
+        status: u16,
+        /// How long the outage lasts, in milliseconds.
+        for_ms: u64,
+    },
+    /// Send a well-formed event of a type the client has never seen (OpenAI `{"type":"response.hologram.delta",...}`,
+    /// Gemini `{"hologram":{...}}`): services add event types without notice.
+    UnknownEvent {
+        /// The API whose connection gets it.
+        api: Api,
+    },
     /// Responses: delay the next `times` answers by `delay_ms`.
     ResponsesSlow {
         /// The delay, in milliseconds.
@@ -102,11 +131,18 @@ fn one() -> u32 {
     1
 }
 
+fn unavailable() -> u16 {
+    503
+}
+
 impl Fault {
     /// The API the fault targets.
     pub fn api(&self) -> Api {
         match self {
             Fault::Close { api, .. }
+            | Fault::Reject { api, .. }
+            | Fault::Outage { api, .. }
+            | Fault::UnknownEvent { api }
             | Fault::MalformedFrame { api }
             | Fault::TcpDrop { api, .. }
             | Fault::SlowPongs { api, .. } => *api,

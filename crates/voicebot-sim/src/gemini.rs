@@ -287,6 +287,10 @@ impl Session for GeminiSession {
                 link.enqueue(Out::Close(1000, String::new()), When::After(time_left), Meta::default());
             }
             Fault::RepeatToolCall { in_server_content } => self.repeat_next_call = Some(in_server_content),
+            Fault::UnknownEvent { .. } => {
+                let text = r#"{"hologram":{"depth":3,"note":"a message type from the future"}}"#.to_owned();
+                link.enqueue(Out::Json { kind: "unknown".to_owned(), text }, When::Now, Meta::default());
+            }
             other => tracing::debug!(api = ?Api::Gemini, fault = ?other, "fault does not apply to gemini"),
         }
     }

@@ -356,6 +356,14 @@ impl LinkSession for OpenAiSession {
     }
 
     fn on_fault(&mut self, link: &mut Link, fault: Fault) {
+        if let Fault::UnknownEvent { .. } = fault {
+            let text = format!(
+                r#"{{"type":"response.hologram.delta","event_id":"{}","response_id":"resp_future","delta":{{"depth":3}}}}"#,
+                self.event_id()
+            );
+            link.enqueue(Out::Json { kind: "unknown".to_owned(), text }, When::Now, Meta::default());
+            return;
+        }
         if let Fault::SessionExpired { after_ms } = fault {
             let error = ErrorDetail {
                 kind: ErrorType::InvalidRequestError,

@@ -17,7 +17,7 @@ use voicebot_protocol::responses::{
 
 use crate::fault::ResponsesAction;
 use crate::record::{Api, Direction};
-use crate::server::{Body, api_key, connection_record, json, unauthorized};
+use crate::server::{Body, api_key, connection_record, json, rejection, unauthorized};
 use crate::shared::Shared;
 
 /// Answers one request.
@@ -31,7 +31,9 @@ pub(crate) async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> H
     };
     let text = String::from_utf8_lossy(&bytes).into_owned();
     shared.frame(conn, Api::Responses, Direction::Received, "request", &text);
-    let (status, response) = if authorized {
+    let (status, response) = if let Some(status) = shared.take_reject(Api::Responses) {
+        (status, rejection(Api::Responses, status, key.as_deref()))
+    } else if authorized {
         answer(&shared, conn, &text).await
     } else {
         (401, unauthorized(Api::Responses, key.as_deref()))

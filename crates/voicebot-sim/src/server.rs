@@ -196,6 +196,31 @@ pub(crate) fn unauthorized(api: Api, key: Option<&str>) -> Response<Body> {
     json(StatusCode::UNAUTHORIZED, &body)
 }
 
+/// What a service answers with `status` when a [`crate::Fault::Reject`] asks for it: its own error body.
+pub(crate) fn rejection(api: Api, status: u16, key: Option<&str>) -> Response<Body> {
+    if status == 401 {
+        return unauthorized(api, key.or(Some("revoked")));
+    }
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let body = match (api, status) {
+        (Api::Gemini, 429) => serde_json::json!({"error": {"code": 429,
+            "message": "Resource has been exhausted (e.g. check quota).", "status": "RESOURCE_EXHAUSTED"}}),
+        (Api::Gemini, 403) => serde_json::json!({"error": {"code": 403,
+            "message": "Permission denied: Consumer has been suspended.", "status": "PERMISSION_DENIED"}}),
+        (Api::Gemini, _) => serde_json::json!({"error": {"code": status,
+            "message": "The service is currently unavailable.", "status": "UNAVAILABLE"}}),
+        (_, 429) => {
+            serde_json::json!({"error": {"message": "Rate limit reached for requests. Please try again later.",
+            "type": "requests", "param": null, "code": "rate_limit_exceeded"}})
+        }
+        (_, 403) => serde_json::json!({"error": {"message": "You are not allowed to use this resource.",
+            "type": "invalid_request_error", "param": null, "code": "unsupported_country_region_territory"}}),
+        (_, _) => serde_json::json!({"error": {"message": "The server is overloaded or not ready yet.",
+            "type": "server_error", "param": null, "code": null}}),
+    };
+    json(code, &body)
+}
+
 fn websocket(
     request: Request<Incoming>,
     shared: Arc<Shared>,
@@ -203,6 +228,11 @@ fn websocket(
     api: Api,
 ) -> Response<Body> {
     let key = api_key(&request, api);
+    if let Some(status) = shared.take_reject(api) {
+        let id = shared.open(connection_record(&request, api, status));
+        shared.close(id, None, false);
+        return rejection(api, status, key.as_deref());
+    }
     if !key.as_deref().is_some_and(|key| shared.scenario.accepts_key(key)) {
         let id = shared.open(connection_record(&request, api, 401));
         shared.close(id, None, false);

@@ -38,6 +38,10 @@ pub(crate) struct State {
     pub(crate) violations: Vec<Violation>,
     senders: HashMap<u64, (Api, mpsc::Sender<Command>)>,
     pending: Vec<Fault>,
+    /// Statuses for the next connections or requests of each API, consumed in order.
+    rejects: Vec<(Api, u16)>,
+    /// Outages: every connection or request of the API before the instant gets the status.
+    outages: Vec<(Api, u16, Instant)>,
     responses: ResponsesFaults,
     resumption: HashMap<String, Saved>,
 }
@@ -70,7 +74,11 @@ impl Shared {
         let (changed, _) = watch::channel(0);
         let mut state = State::default();
         for fault in &scenario.faults {
-            if fault.api() == Api::Responses {
+            if let Fault::Reject { api, status, times } = fault {
+                state.rejects.extend((0..*times).map(|_| (*api, *status)));
+            } else if let Fault::Outage { api, status, for_ms } = fault {
+                state.outages.push((*api, *status, Instant::now() + Duration::from_millis(*for_ms)));
+            } else if fault.api() == Api::Responses {
                 state.responses.add(fault);
             } else {
                 state.pending.push(fault.clone());
@@ -241,6 +249,14 @@ impl Shared {
     /// Applies `fault` to the newest open connection of its API, or keeps it for the next one.
     pub(crate) fn inject(&self, fault: Fault) -> Option<(u64, mpsc::Sender<Command>, Fault)> {
         self.update(|state| {
+            if let Fault::Reject { api, status, times } = fault {
+                state.rejects.extend((0..times).map(|_| (api, status)));
+                return None;
+            }
+            if let Fault::Outage { api, status, for_ms } = fault {
+                state.outages.push((api, status, Instant::now() + Duration::from_millis(for_ms)));
+                return None;
+            }
             if fault.api() == Api::Responses {
                 state.responses.add(&fault);
                 return None;
@@ -258,6 +274,19 @@ impl Shared {
                     None
                 }
             }
+        })
+    }
+
+    /// The status an outage or a [`Fault::Reject`] asks for the next connection or request of `api`.
+    pub(crate) fn take_reject(&self, api: Api) -> Option<u16> {
+        self.update(|state| {
+            let now = Instant::now();
+            state.outages.retain(|(_, _, until)| *until > now);
+            if let Some((_, status, _)) = state.outages.iter().find(|(target, _, _)| *target == api) {
+                return Some(*status);
+            }
+            let index = state.rejects.iter().position(|(target, _)| *target == api)?;
+            Some(state.rejects.remove(index).1)
         })
     }
 

@@ -222,7 +222,10 @@ impl Error {
             Error::BadUrl { .. } => Some(Setting::BaseUrl),
             Error::Rejected { status, reason, .. } => http_setting(*status, None, reason),
             Error::Http { status, code, message, .. } => http_setting(*status, code.as_deref(), message),
-            Error::Closed { permanent: true, reason, .. } => reason_setting(reason),
+            // A 1008 that refuses a session's set-up is most often a model the endpoint does not serve.
+            Error::Closed { permanent: true, code, reason } => {
+                reason_setting(reason).or((*code == 1008).then_some(Setting::Model))
+            }
             Error::Provider { code: Some(code), .. } | Error::Failed { code: Some(code), .. } => {
                 permanent_code(code)
             }

@@ -200,7 +200,8 @@ impl ResponsesClient {
         loop {
             let failure = match self.send(body.clone(), retries_done).await {
                 Ok(response) if response.status().is_success() => {
-                    return self.read_answer(response, stream, deltas).await;
+                    let reply = self.read_answer(response, stream, deltas).await;
+                    return reply.map(|reply| TextReply { retries: retries_done, ..reply });
                 }
                 Ok(response) => self.http_failure(response).await,
                 Err(err) => Failure {

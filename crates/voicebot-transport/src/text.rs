@@ -87,6 +87,8 @@ pub struct TextReply {
     pub response_id: String,
     /// The model snapshot that answered, as the server reports it.
     pub model: String,
+    /// Failed attempts that were retried before this answer (a 429, a 5xx, a dropped connection).
+    pub retries: u32,
 }
 
 /// Token counts of one [`TextReply`].

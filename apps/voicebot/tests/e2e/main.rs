@@ -7,5 +7,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a failing test panics")]
 
 mod direct;
+mod faults;
 mod handoff;
 mod support;

@@ -280,6 +280,7 @@ impl Machine {
             RealtimeEvent::Reconnected { resumed, .. } => {
                 out.push(Command::Record(Entry::Reconnected { role: "main".into(), resumed }));
             }
+            RealtimeEvent::Warning { code, message } => out.push(provider_warning("main", code, &message)),
             RealtimeEvent::Closed { error: Some(failure) } => {
                 out.push(Command::Record(Entry::SessionClosed {
                     role: "main".into(),
@@ -425,6 +426,7 @@ impl Machine {
             RealtimeEvent::Reconnecting { attempt, delay, error } => {
                 out.push(reconnecting("reader", reader.generation, attempt, delay, &error));
             }
+            RealtimeEvent::Warning { code, message } => out.push(provider_warning("reader", code, &message)),
             RealtimeEvent::Reconnected { resumed, .. } => {
                 out.push(Command::Record(Entry::Reconnected { role: "reader".into(), resumed }));
                 if !resumed && reader.said {
@@ -554,6 +556,12 @@ fn reconnecting(
         delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
         error: error.message.clone(),
     })
+}
+
+/// The journal line for something the provider reported or the transport ignored without ending the session.
+fn provider_warning(role: &str, code: Option<String>, message: &str) -> Command {
+    let code = code.map(|code| format!(" `{code}`")).unwrap_or_default();
+    Command::Record(Entry::Warning { message: format!("{role}{code}: {message}") })
 }
 
 /// Flushes stale audio and hands the script to the reader.

@@ -21,7 +21,7 @@ use crate::event::{RealtimeEvent, TurnStatus, Usage};
 use crate::realtime::{KeepAlive, Limits};
 use crate::secret::ApiKey;
 use crate::session::{Command, SeedRole};
-use crate::ws::dialect::{Action, Dialect, Frame};
+use crate::ws::dialect::{Action, Dialect, Frame, Ignored};
 use crate::ws::{AudioEncoder, Dial, request};
 
 /// How many tool call ids are remembered for de-duplication.
@@ -43,6 +43,7 @@ pub(crate) struct GeminiWire {
     awaiting_setup: bool,
     calls: HashSet<String>,
     call_order: VecDeque<String>,
+    ignored: Ignored,
     /// Whether the model has started its current turn.
     turn_open: bool,
     /// Whether the current turn was interrupted.
@@ -66,6 +67,7 @@ impl GeminiWire {
             awaiting_setup: false,
             calls: HashSet::new(),
             call_order: VecDeque::new(),
+            ignored: Ignored::default(),
             turn_open: false,
             interrupted: false,
         }
@@ -80,8 +82,7 @@ impl GeminiWire {
     fn tool_call(&mut self, call: FunctionCall, actions: &mut Vec<Action>) {
         let call_id = call.id.clone().unwrap_or_else(|| call.name.clone());
         if self.calls.contains(&call_id) {
-            trace!(call_id = %call_id, "tool call already surfaced");
-            actions.push(Action::DuplicateToolCall);
+            Ignored::duplicate_call(&call_id, actions);
             return;
         }
         if self.call_order.len() >= TRACKED_CALLS
@@ -298,8 +299,8 @@ impl Dialect for GeminiWire {
                 trace!(kind = %message.kind(), "server message");
                 self.on_message(*message, actions);
             }
-            Ok(other) => debug!(kind = %other.kind(), "unknown server message"),
-            Err(error) => warn!(error = %error, "undecodable server message"),
+            Ok(other) => self.ignored.unknown(other.kind(), actions),
+            Err(error) => self.ignored.undecodable(&error, actions),
         }
     }
 }

@@ -22,7 +22,7 @@ use crate::event::{ItemRole, RealtimeEvent, TurnStatus, Usage};
 use crate::realtime::{KeepAlive, Limits};
 use crate::secret::ApiKey;
 use crate::session::{Command, SeedItem, SeedRole};
-use crate::ws::dialect::{Action, Dialect, Frame};
+use crate::ws::dialect::{Action, Dialect, Frame, Ignored};
 use crate::ws::{AudioEncoder, Dial, request};
 
 /// Output audio samples per millisecond (PCM16 mono at 24 kHz).
@@ -44,6 +44,7 @@ pub(crate) struct OpenAiWire {
     /// Tool call ids already surfaced.
     calls: HashSet<String>,
     call_order: VecDeque<String>,
+    ignored: Ignored,
     /// Calls whose answer has not been given yet, kept across connections.
     open_calls: OpenCalls,
 }
@@ -63,6 +64,7 @@ impl OpenAiWire {
             received: VecDeque::new(),
             calls: HashSet::new(),
             call_order: VecDeque::new(),
+            ignored: Ignored::default(),
             open_calls: OpenCalls::default(),
         }
     }
@@ -91,8 +93,7 @@ impl OpenAiWire {
 
     fn tool_call(&mut self, call_id: String, name: String, arguments: &str, actions: &mut Vec<Action>) {
         if self.calls.contains(&call_id) {
-            trace!(call_id = %call_id, "tool call already surfaced");
-            actions.push(Action::DuplicateToolCall);
+            Ignored::duplicate_call(&call_id, actions);
             return;
         }
         if self.call_order.len() >= TRACKED_CALLS
@@ -259,7 +260,7 @@ impl OpenAiWire {
                     emit(RealtimeEvent::Warning { code: error.code, message: error.message });
                 }
             }
-            ServerEvent::Unknown { kind, .. } => debug!(kind = %kind, "unknown server event"),
+            ServerEvent::Unknown { kind, .. } => self.ignored.unknown(&kind, actions),
             other => trace!(kind = %other.kind(), "server event ignored"),
         }
     }
@@ -400,7 +401,7 @@ impl Dialect for OpenAiWire {
                 trace!(kind = %event.kind(), "server event");
                 self.on_event(event, actions);
             }
-            Err(error) => warn!(error = %error, "undecodable server event"),
+            Err(error) => self.ignored.undecodable(&error, actions),
         }
     }
 }
@@ -452,7 +453,12 @@ mod tests {
         let item = r#"{"type":"response.output_item.done","event_id":"e","response_id":"r","output_index":0,
             "item":{"type":"function_call","call_id":"call_1","name":"get_time","arguments":"{}"}}"#;
         assert_eq!(frames(&mut wire, done).len(), 1);
-        assert_eq!(frames(&mut wire, item), vec![Action::DuplicateToolCall]);
+        let repeated = frames(&mut wire, item);
+        assert_eq!(repeated[0], Action::DuplicateToolCall);
+        assert!(
+            matches!(&repeated[1..], [Action::Event(RealtimeEvent::Warning { code: Some(code), .. })] if code == "duplicate_tool_call"),
+            "the journal hears of it: {repeated:?}"
+        );
         assert_eq!(output_text(Value::String(String::new())), r#"{"result":""}"#);
         assert_eq!(output_text(Value::Null), r#"{"result":null}"#);
         assert_eq!(output_text(serde_json::json!({"a":1})), r#"{"a":1}"#);

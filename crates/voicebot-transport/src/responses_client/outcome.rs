@@ -93,7 +93,7 @@ fn completed(response: Response, streamed: Option<&str>) -> Result<TextReply> {
         reasoning_tokens: usage.output_tokens_details.reasoning_tokens,
         total_tokens: usage.total_tokens,
     });
-    Ok(TextReply { text, usage, response_id: response.id, model: response.model })
+    Ok(TextReply { text, usage, response_id: response.id, model: response.model, retries: 0 })
 }
 
 #[cfg(test)]

@@ -1,5 +1,9 @@
 //! [`Dialect`]: what the shared supervisor needs from a provider: the handshake, encoders and a frame decoder.
 
+use std::collections::HashSet;
+
+use voicebot_protocol::DecodeError;
+
 use crate::config::{Provider, SessionConfig};
 use crate::error::Result;
 use crate::event::RealtimeEvent;
@@ -74,4 +78,48 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     /// The server refused to resume from the handle the last link offered (Gemini closes 1008 "session not
     /// found" for a stale handle): forget it, so the next connection starts a fresh session.
     fn forget_resumption(&mut self) {}
+}
+
+/// Kinds of unknown events remembered per session, so each is reported once.
+const KNOWN_UNKNOWNS: usize = 64;
+
+/// What a dialect ignored, told to the caller as [`RealtimeEvent::Warning`]s so the journal shows it: frames that
+/// do not decode, event kinds this client does not know (once per kind), repeated tool calls.
+#[derive(Debug, Default)]
+pub(crate) struct Ignored {
+    kinds: HashSet<String>,
+}
+
+impl Ignored {
+    /// A frame that does not decode was skipped; the session goes on.
+    pub(crate) fn undecodable(&self, error: &DecodeError, actions: &mut Vec<Action>) {
+        tracing::warn!(error = %error, "undecodable server event");
+        actions.push(warning(
+            "undecodable_event",
+            format!("ignored a server event that does not decode: {error}"),
+        ));
+    }
+
+    /// An event of a kind this client does not know was skipped (reported once per kind).
+    pub(crate) fn unknown(&mut self, kind: &str, actions: &mut Vec<Action>) {
+        tracing::debug!(kind, "unknown server event");
+        if self.kinds.len() < KNOWN_UNKNOWNS && self.kinds.insert(kind.to_owned()) {
+            actions
+                .push(warning("unknown_event", format!("ignored server events of an unknown type `{kind}`")));
+        }
+    }
+
+    /// The provider sent a tool call again; it was suppressed so it runs once.
+    pub(crate) fn duplicate_call(call_id: &str, actions: &mut Vec<Action>) {
+        tracing::trace!(call_id, "tool call already surfaced");
+        actions.push(Action::DuplicateToolCall);
+        actions.push(warning(
+            "duplicate_tool_call",
+            format!("the provider repeated tool call `{call_id}`; it runs once"),
+        ));
+    }
+}
+
+fn warning(code: &str, message: String) -> Action {
+    Action::Event(RealtimeEvent::Warning { code: Some(code.to_owned()), message })
 }

@@ -93,6 +93,7 @@ async fn a_plain_answer_is_the_joined_text_with_usage_and_the_request_is_faithfu
             },
             response_id: "resp_7".into(),
             model: "gpt-5-mini-2025-08-07".into(),
+            retries: 0,
         }
     );
     let requests = server.requests();
@@ -250,7 +251,7 @@ async fn a_429_is_retried_after_the_servers_retry_after() {
         .with_timeout(Duration::from_secs(5));
     let started = Instant::now();
     let reply = within(client.complete(request())).await.unwrap();
-    assert_eq!(reply.text, "Nine.");
+    assert_eq!((reply.text.as_str(), reply.retries), ("Nine.", 1), "the answer says it needed a retry");
     assert!(started.elapsed() >= Duration::from_millis(30));
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
