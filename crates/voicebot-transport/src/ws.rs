@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::Error;
 use crate::session::{Counters, Shared};
+use crate::tls::{Trust, certificate_error};
 use crate::ws::replay::Journal;
 
 /// Frames from the supervisor to one writer (session config, commands, pings, close). Small messages, and the
@@ -100,6 +101,8 @@ pub(crate) struct Dial {
     pub(crate) host: String,
     pub(crate) timeout: Duration,
     pub(crate) encode_audio: AudioEncoder,
+    /// The certificate authorities a `wss://` connection trusts.
+    pub(crate) trust: Trust,
 }
 
 impl Link {
@@ -111,7 +114,12 @@ impl Link {
         parent: &CancellationToken,
     ) -> Result<Link, Error> {
         let config = WebSocketConfig::default().max_message_size(None).max_frame_size(None);
-        let connecting = tokio_tungstenite::connect_async_with_config(dial.request, Some(config), true);
+        let connecting = tokio_tungstenite::connect_async_tls_with_config(
+            dial.request,
+            Some(config),
+            true,
+            Some(dial.trust.websocket()),
+        );
         let (socket, _response) = match tokio::time::timeout(dial.timeout, connecting).await {
             Err(_) => return Err(Error::Timeout { what: "the websocket handshake", after: dial.timeout }),
             Ok(Err(error)) => return Err(handshake_error(&dial.host, error)),
@@ -234,6 +242,8 @@ pub(crate) fn error_is_final(error: &Error) -> bool {
         Error::Rejected { status, .. } => !matches!(status, 408 | 429) && (400..500).contains(status),
         Error::Closed { code, .. } => close_is_final(*code),
         Error::InvalidKey | Error::MissingKey { .. } | Error::BadUrl { .. } => true,
+        // Another attempt meets the same certificate.
+        Error::Certificate { .. } | Error::CaFile { .. } => true,
         _ => false,
     }
 }
@@ -256,7 +266,8 @@ fn handshake_error(host: &str, error: tungstenite::Error) -> Error {
             }
             Error::Rejected { host: host.to_owned(), status: status.as_u16(), reason }
         }
-        other => Error::Connect { host: host.to_owned(), message: other.to_string() },
+        other => certificate_error(host, &other)
+            .unwrap_or_else(|| Error::Connect { host: host.to_owned(), message: other.to_string() }),
     }
 }
 

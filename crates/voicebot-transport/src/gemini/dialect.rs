@@ -21,6 +21,7 @@ use crate::event::{RealtimeEvent, TurnStatus, Usage};
 use crate::realtime::KeepAlive;
 use crate::secret::ApiKey;
 use crate::session::{Command, SeedRole};
+use crate::tls::Trust;
 use crate::ws::dialect::{Action, Dialect, Frame};
 use crate::ws::{AudioEncoder, Dial, request};
 
@@ -47,6 +48,8 @@ pub(crate) struct GeminiWire {
     turn_open: bool,
     /// Whether the current turn was interrupted.
     interrupted: bool,
+    /// The certificate authorities a `wss://` connection trusts.
+    trust: Trust,
 }
 
 impl GeminiWire {
@@ -68,7 +71,14 @@ impl GeminiWire {
             call_order: VecDeque::new(),
             turn_open: false,
             interrupted: false,
+            trust: Trust::new(),
         }
+    }
+
+    /// Sets the certificate authorities a `wss://` connection trusts.
+    pub(crate) fn with_trust(mut self, trust: Trust) -> Self {
+        self.trust = trust;
+        self
     }
 
     /// Asks the server for `lastConsumedClientMessageIndex` in resumption updates.
@@ -224,7 +234,13 @@ impl Dialect for GeminiWire {
             }
         }
         let (request, host) = request(&url, &headers)?;
-        Ok(Dial { request, host, timeout, encode_audio: encode_audio as AudioEncoder })
+        Ok(Dial {
+            request,
+            host,
+            timeout,
+            encode_audio: encode_audio as AudioEncoder,
+            trust: self.trust.clone(),
+        })
     }
 
     fn handshake(&mut self, config: &SessionConfig) -> Result<(Vec<String>, bool)> {

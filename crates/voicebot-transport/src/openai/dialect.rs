@@ -22,6 +22,7 @@ use crate::event::{ItemRole, RealtimeEvent, TurnStatus, Usage};
 use crate::realtime::KeepAlive;
 use crate::secret::ApiKey;
 use crate::session::{Command, SeedItem, SeedRole};
+use crate::tls::Trust;
 use crate::ws::dialect::{Action, Dialect, Frame};
 use crate::ws::{AudioEncoder, Dial, request};
 
@@ -46,6 +47,8 @@ pub(crate) struct OpenAiWire {
     call_order: VecDeque<String>,
     /// Calls whose answer has not been given yet, kept across connections.
     open_calls: OpenCalls,
+    /// The certificate authorities a `wss://` connection trusts.
+    trust: Trust,
 }
 
 impl OpenAiWire {
@@ -64,7 +67,14 @@ impl OpenAiWire {
             calls: HashSet::new(),
             call_order: VecDeque::new(),
             open_calls: OpenCalls::default(),
+            trust: Trust::new(),
         }
+    }
+
+    /// Sets the certificate authorities a `wss://` connection trusts.
+    pub(crate) fn with_trust(mut self, trust: Trust) -> Self {
+        self.trust = trust;
+        self
     }
 
     fn record_audio(&mut self, item_id: &str, samples: usize) {
@@ -303,7 +313,13 @@ impl Dialect for OpenAiWire {
             headers.push(("openai-beta", "realtime=v1".to_owned()));
         }
         let (request, host) = request(&url, &headers)?;
-        Ok(Dial { request, host, timeout, encode_audio: encode_audio as AudioEncoder })
+        Ok(Dial {
+            request,
+            host,
+            timeout,
+            encode_audio: encode_audio as AudioEncoder,
+            trust: self.trust.clone(),
+        })
     }
 
     fn handshake(&mut self, config: &SessionConfig) -> Result<(Vec<String>, bool)> {
