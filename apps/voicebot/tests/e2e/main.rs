@@ -9,3 +9,4 @@
 mod direct;
 mod handoff;
 mod support;
+mod tls;
