@@ -112,7 +112,7 @@ macro_rules! connection_builders {
             }
 
             /// Sets the certificate authorities a `wss://` connection trusts (Mozilla's roots by default). The
-            /// TLS configuration inside is built once, with the [`Trust`]($crate::Trust), not per connection.
+            /// TLS configuration inside is built once, with the [`Trust`](crate::Trust), not per connection.
             #[must_use]
             pub fn with_trust(mut self, trust: $crate::tls::Trust) -> Self {
                 self.trust = trust;
