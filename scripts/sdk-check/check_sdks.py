@@ -2,13 +2,15 @@
 
 Usage: python check_sdks.py PATH_TO_VOICEBOT_BINARY
 
-Starts `voicebot sim --port 0`, then:
+Starts `voicebot sim --port 0 --tls` and trusts the CA it prints (`CA_FILE=...`) through SSL_CERT_FILE, as a program
+would trust any private CA, so every SDK below talks `https://` and `wss://` with its own, unpatched TLS. Then:
   1. openai: a Realtime GA session (session.update, streamed speech, server VAD, a response with audio),
      every server frame validated against the SDK's RealtimeServerEvent union;
   2. openai: a Responses API call, plain and streamed, parsed by the SDK;
   3. google-genai: a Live *main* session with tools (speech in, transcription and a tool call out,
      tool response, turn complete) and a *reader* session without tools (text in, audio and transcription out);
-  4. asks the simulator for the protocol violations it recorded and requires none.
+  4. asks the simulator for the protocol violations it recorded and requires none;
+  5. checks that a client which does not trust the CA is refused, so the checks above really verified certificates.
 Exits non-zero on the first failure, with one line saying what went wrong.
 """
 
@@ -18,8 +20,12 @@ import asyncio
 import base64
 import json
 import math
+import os
+import signal
+import ssl
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 from openai import AsyncOpenAI
@@ -119,29 +125,8 @@ async def openai_responses(base_url: str) -> str:
     return f"openai responses: plain {len(plain.output_text)} chars, stream {len(events)} events"
 
 
-def plain_websocket_for_loopback() -> None:
-    """google-genai always dials `wss://` with a TLS context when it has an API key, whatever the base URL's
-    scheme; the simulator serves plain `ws://` on loopback. Only the scheme and the TLS context are changed for
-    127.0.0.1: the URL path, the headers and every message are the SDK's own."""
-    from google.genai import _api_client
-
-    original = _api_client.BaseApiClient._websocket_base_url
-
-    def websocket_base_url(self, http_options=None):
-        url = original(self, http_options)
-        return url.replace("wss://127.0.0.1", "ws://127.0.0.1", 1)
-
-    _api_client.BaseApiClient._websocket_base_url = websocket_base_url
-
-
-def without_tls(client: genai.Client) -> genai.Client:
-    client._api_client._websocket_ssl_ctx = {}
-    return client
-
-
 async def gemini_main_and_reader(base_url: str) -> str:
-    plain_websocket_for_loopback()
-    client = without_tls(genai.Client(api_key="sdk-check-key", http_options=types.HttpOptions(base_url=base_url)))
+    client = genai.Client(api_key="sdk-check-key", http_options=types.HttpOptions(base_url=base_url))
     model = "gemini-2.5-flash-native-audio-preview-12-2025"
     tools = [
         types.Tool(
@@ -213,29 +198,66 @@ def violations(root: str) -> list:
         return json.load(answer)
 
 
+def refused_without_the_ca(root: str) -> str:
+    """A client that trusts only the public roots (certifi's) must refuse the simulator's certificate."""
+    import certifi
+
+    public_roots = ssl.create_default_context(cafile=certifi.where())
+    try:
+        urllib.request.urlopen(f"{root}/sim/violations", timeout=TIMEOUT_S, context=public_roots)
+    except urllib.error.URLError as err:
+        if isinstance(err.reason, ssl.SSLCertVerificationError):
+            return f"a client without the CA is refused ({err.reason.verify_message})"
+        fail(f"a client without the CA failed for another reason: {err.reason!r}")
+    fail("a client without the CA was let through: the certificate is not being verified")
+    return ""
+
+
+def read_settings(sim: subprocess.Popen) -> dict:
+    """The lines `voicebot sim --tls` prints first: `listening on https://...`, then VARIABLE=value lines."""
+    first = sim.stdout.readline().strip() if sim.stdout else ""
+    if not first.startswith("listening on https://"):
+        fail(f"voicebot sim --tls did not print its https address first (printed {first!r})")
+    settings = {"ROOT": first.removeprefix("listening on ").rstrip("/")}
+    for name in ("OPENAI_BASE_URL", "GEMINI_BASE_URL", "CA_FILE"):
+        line = sim.stdout.readline().strip() if sim.stdout else ""
+        key, _, value = line.partition("=")
+        if key != name or not value:
+            fail(f"voicebot sim --tls printed {line!r} where {name}=... was expected")
+        settings[name] = value
+    return settings
+
+
 async def main() -> None:
     if len(sys.argv) != 2:
         fail("usage: check_sdks.py PATH_TO_VOICEBOT_BINARY")
-    sim = subprocess.Popen([sys.argv[1], "sim", "--port", "0"], stdout=subprocess.PIPE, text=True)
+    sim = subprocess.Popen([sys.argv[1], "sim", "--port", "0", "--tls"], stdout=subprocess.PIPE, text=True)
     try:
-        first = sim.stdout.readline().strip() if sim.stdout else ""
-        if not first.startswith("listening on http://"):
-            fail(f"voicebot sim did not print its address first (printed {first!r})")
-        root = first.removeprefix("listening on ").rstrip("/")
-        print(f"sdk-check: simulator at {root}", flush=True)
+        settings = read_settings(sim)
+        # Every SDK (httpx, websockets, google-genai, urllib) reads SSL_CERT_FILE when it builds its TLS context.
+        os.environ["SSL_CERT_FILE"] = settings["CA_FILE"]
+        os.environ.pop("SSL_CERT_DIR", None)
+        root = settings["ROOT"]
+        print(f"sdk-check: simulator at {root}, its CA trusted through SSL_CERT_FILE={settings['CA_FILE']}", flush=True)
         for check, base in (
-            (openai_realtime, f"{root}/v1"),
-            (openai_responses, f"{root}/v1"),
-            (gemini_main_and_reader, root),
+            (openai_realtime, settings["OPENAI_BASE_URL"]),
+            (openai_responses, settings["OPENAI_BASE_URL"]),
+            (gemini_main_and_reader, settings["GEMINI_BASE_URL"]),
         ):
             print(f"sdk-check: ok: {await check(base)}", flush=True)
         found = violations(root)
         if found:
             fail(f"the simulator recorded {len(found)} protocol violation(s): {found}")
         print("sdk-check: ok: zero protocol violations recorded", flush=True)
+        print(f"sdk-check: ok: {refused_without_the_ca(root)}", flush=True)
     finally:
-        sim.terminate()
-        sim.wait(timeout=10)
+        # Ctrl-C, as a person would stop it: the simulator closes its sessions and removes its CA file.
+        sim.send_signal(signal.SIGINT)
+        try:
+            sim.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            sim.kill()
+            sim.wait(timeout=10)
 
 
 if __name__ == "__main__":

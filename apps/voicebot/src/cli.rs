@@ -1,5 +1,6 @@
 //! The command line: subcommands and flags of the `voicebot` binary (design.md §5).
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -20,17 +21,35 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the handoff assistant against the in-process simulator: WAV in, WAV out, no keys needed.
-    Demo,
+    Demo {
+        /// Serve the simulator over TLS (`https://`, `wss://`) and trust only the CA it generates.
+        #[arg(long)]
+        tls: bool,
+    },
     /// Run an assistant against real providers (or any compatible endpoint).
     Run(RunArgs),
     /// Run the provider simulator as a standalone server.
     Sim {
-        /// Port to bind on 127.0.0.1; 0 picks a free one. The bound address is printed first.
+        /// Port to bind; 0 picks a free one. The bound address is printed first.
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Address to bind. The default keeps the simulator on this machine; `0.0.0.0` serves every interface.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+        bind: IpAddr,
         /// Scenario file (JSON, see fixtures/sim/); the built-in default scenario otherwise.
         #[arg(long, value_name = "PATH")]
         scenario: Option<PathBuf>,
+        /// Serve `https://` and `wss://` with a certificate generated at start; the CA to trust is written to a
+        /// file printed as `CA_FILE=...`.
+        #[arg(long)]
+        tls: bool,
+        /// Where to write the CA certificate (PEM) with `--tls` [default: a temporary file, removed at exit].
+        #[arg(long, value_name = "PATH", requires = "tls")]
+        ca_file: Option<PathBuf>,
+        /// A name (DNS name or IP address) the certificate is issued for, with `--tls`; repeat for more
+        /// [default: localhost, 127.0.0.1 and ::1].
+        #[arg(long = "tls-name", value_name = "NAME", requires = "tls")]
+        tls_names: Vec<String>,
     },
     /// Audio devices (needs the `device` feature).
     Devices {

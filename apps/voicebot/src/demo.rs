@@ -19,7 +19,8 @@ const SCENARIO: &str = include_str!("../../../fixtures/sim/demo.json");
 /// Where the demo writes.
 const OUT_DIR: &str = "target/demo";
 
-pub(crate) async fn demo() -> Result<(), Failure> {
+/// Runs the demo; with `tls` the simulator serves `https://` and `wss://` and the clients trust only its CA.
+pub(crate) async fn demo(tls: bool) -> Result<(), Failure> {
     let runtime_error = |what: &'static str| {
         move |err: std::io::Error| Failure::Runtime(anyhow::Error::new(err).context(what))
     };
@@ -29,19 +30,29 @@ pub(crate) async fn demo() -> Result<(), Failure> {
     std::fs::write(&mic, MIC_WAV).map_err(runtime_error("cannot write target/demo/mic.wav"))?;
 
     let scenario = voicebot_sim::Scenario::from_json(SCENARIO).map_err(|err| Failure::Runtime(err.into()))?;
-    let sim = voicebot_sim::Sim::start(scenario).await.map_err(|err| Failure::Runtime(err.into()))?;
+    let started = if tls {
+        voicebot_sim::Sim::start_tls(scenario, voicebot_sim::TlsOptions::new()).await
+    } else {
+        voicebot_sim::Sim::start(scenario).await
+    };
+    let sim = started.map_err(|err| Failure::Runtime(err.into()))?;
     // The demo ignores the caller's environment and files: it is the same run everywhere.
-    let sources = ConfigSources::default().with_environment([
+    let mut environment = vec![
         ("OPENAI_BASE_URL", sim.openai_base_url()),
         ("GEMINI_BASE_URL", sim.gemini_base_url()),
         ("OPENAI_API_KEY", "sim-demo-key".to_owned()),
         ("GEMINI_API_KEY", "sim-demo-key".to_owned()),
-    ]);
+    ];
+    if let Some(ca_file) = sim.ca_file() {
+        environment.push(("CA_FILE", ca_file.display().to_string()));
+    }
+    let sources = ConfigSources::default().with_environment(environment);
     let config = Config::load(&sources).map_err(|err| Failure::Runtime(err.into()))?.config;
 
     let voice = sim.report().voice;
+    let over = if tls { ", over TLS with its own CA" } else { "" };
     say(&format!(
-        "voicebot demo: the handoff assistant against the built-in simulator ({voice} voice)\n\
+        "voicebot demo: the handoff assistant against the built-in simulator ({voice} voice{over})\n\
          mic:     fixtures/audio/demo-mic.wav (10.5 s: two requests to \"computer\" and one sentence without it)\n\
          speaker: {OUT_DIR}/reply.wav    journal: {OUT_DIR}/events.jsonl\n"
     ));

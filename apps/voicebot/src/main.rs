@@ -74,7 +74,7 @@ fn config_show(file: Option<&std::path::Path>) -> Result<(), Failure> {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Demo => runtime()?.block_on(demo::demo()),
+        Command::Demo { tls } => runtime()?.block_on(demo::demo(tls)),
         Command::Run(args) => {
             let loaded = load_config(cli.config.as_deref(), args.overrides())?;
             loaded.config.require_keys().map_err(|err| Failure::Usage(err.to_string()))?;
@@ -87,7 +87,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             runtime()?.block_on(run::run(&loaded.config, io)).map(|_| ())
         }
-        Command::Sim { port, scenario } => run_sim(port, scenario.as_deref()),
+        Command::Sim { port, bind, scenario, tls, ca_file, tls_names } => {
+            let tls = tls.then_some(voicebot_sim::TlsOptions {
+                names: tls_names,
+                ca_file,
+                unpublished_issuer: false,
+            });
+            run_sim(std::net::SocketAddr::new(bind, port), scenario.as_deref(), tls)
+        }
         Command::Devices { command: DevicesCommand::List } => devices_list(),
         Command::Config { command: ConfigCommand::Show } => config_show(cli.config.as_deref()),
     }
@@ -107,8 +114,13 @@ fn devices_list() -> Result<(), Failure> {
     ))
 }
 
-/// Runs the simulator until Ctrl-C, printing the bound address first, then the base URLs to export.
-fn run_sim(port: u16, scenario: Option<&std::path::Path>) -> Result<(), Failure> {
+/// Runs the simulator until Ctrl-C, printing the bound address first, then the base URLs to export (and, with
+/// TLS, the CA file to trust).
+fn run_sim(
+    addr: std::net::SocketAddr,
+    scenario: Option<&std::path::Path>,
+    tls: Option<voicebot_sim::TlsOptions>,
+) -> Result<(), Failure> {
     let scenario = match scenario {
         Some(path) => {
             voicebot_sim::Scenario::from_file(path).map_err(|err| Failure::Usage(err.to_string()))?
@@ -116,18 +128,23 @@ fn run_sim(port: u16, scenario: Option<&std::path::Path>) -> Result<(), Failure>
         None => voicebot_sim::Scenario::default(),
     };
     runtime()?.block_on(async {
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-        let sim = voicebot_sim::Sim::start_on(addr, scenario).await.map_err(|err| match err {
-            voicebot_sim::Error::Bind { .. } => {
-                Failure::Usage(format!("{err}; choose a free port, or `--port 0` to let the system pick one"))
-            }
-            voicebot_sim::Error::EspeakUnavailable { .. } => Failure::Usage(err.to_string()),
+        let sim = voicebot_sim::Sim::start_with(addr, scenario, tls).await.map_err(|err| match err {
+            voicebot_sim::Error::Bind { .. } => Failure::Usage(format!(
+                "{err}; choose a free port (`--port 0` lets the system pick one) and an address of this machine"
+            )),
+            voicebot_sim::Error::EspeakUnavailable { .. }
+            | voicebot_sim::Error::Tls { .. }
+            | voicebot_sim::Error::WriteCaFile { .. } => Failure::Usage(err.to_string()),
             other => Failure::Runtime(anyhow::Error::new(other)),
         })?;
+        let scheme = if sim.is_tls() { "https" } else { "http" };
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "listening on http://{}", sim.addr());
+        let _ = writeln!(out, "listening on {scheme}://{}", sim.addr());
         let _ = writeln!(out, "OPENAI_BASE_URL={}", sim.openai_base_url());
         let _ = writeln!(out, "GEMINI_BASE_URL={}", sim.gemini_base_url());
+        if let Some(ca_file) = sim.ca_file() {
+            let _ = writeln!(out, "CA_FILE={}", ca_file.display());
+        }
         let _ = out.flush();
         drop(out);
         let stopped = tokio::signal::ctrl_c().await;

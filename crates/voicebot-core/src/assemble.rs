@@ -9,7 +9,7 @@ use voicebot_state::{LanguagePolicy, NullSummarizer, Summarizer, SummaryPolicy};
 use voicebot_tools::ToolRegistry;
 use voicebot_transport::{
     GeminiLive, OpenAiRealtime, Provider, RealtimeTransport, ResponsesClient, SessionConfig, TextModel,
-    ToolSpec, Transcription,
+    ToolSpec, Transcription, Trust,
 };
 
 use crate::adapters::{AskBrain, LlmSummarizer};
@@ -30,40 +30,59 @@ pub fn mic_config(config: &Config) -> MicConfig {
         .with_chunk(std::time::Duration::from_millis(u64::from(config.audio.chunk_ms)))
 }
 
-/// A realtime transport for `provider`, with its key from the configuration.
+/// The certificate authorities every client trusts: Mozilla's roots, plus `CA_FILE` (or `SSL_CERT_FILE`) when set.
+/// Build it once and give it to every client.
+///
+/// # Errors
+/// [`SetupError::Transport`] when the CA file cannot be read or holds no certificate, naming the file and the
+/// setting.
+pub fn trust(config: &Config) -> Result<Trust, SetupError> {
+    Ok(match &config.ca_file {
+        Some(ca) => Trust::new().with_ca_file(&ca.path, ca.setting)?,
+        None => Trust::new(),
+    })
+}
+
+/// A realtime transport for `provider`, with its key from the configuration, trusting `trust`.
 ///
 /// # Errors
 /// [`SetupError::Config`] when the provider's key is missing.
 pub fn realtime_transport(
     config: &Config,
     provider: Provider,
+    trust: &Trust,
 ) -> Result<Arc<dyn RealtimeTransport>, SetupError> {
     config.require_provider_key(provider, "a realtime session")?;
     Ok(match provider {
         Provider::OpenAi => {
             let key = config.openai.api_key.clone().unwrap_or_else(|| voicebot_transport::ApiKey::new(""));
             Arc::new(
-                OpenAiRealtime::new(config.openai.endpoint.clone(), key).with_retry(config.reconnect.clone()),
+                OpenAiRealtime::new(config.openai.endpoint.clone(), key)
+                    .with_retry(config.reconnect.clone())
+                    .with_trust(trust.clone()),
             )
         }
         Provider::Gemini => {
             let key = config.gemini.api_key.clone().unwrap_or_else(|| voicebot_transport::ApiKey::new(""));
             Arc::new(
-                GeminiLive::new(config.gemini.endpoint.clone(), key).with_retry(config.reconnect.clone()),
+                GeminiLive::new(config.gemini.endpoint.clone(), key)
+                    .with_retry(config.reconnect.clone())
+                    .with_trust(trust.clone()),
             )
         }
     })
 }
 
-/// The Responses API client for `model` (the brain, or the summarizer).
+/// The Responses API client for `model` (the brain, or the summarizer), trusting `trust`.
 ///
 /// # Errors
 /// [`SetupError::Config`] without an OpenAI key; [`SetupError::Transport`] when the HTTP client cannot be built.
-pub fn text_model(config: &Config, model: &str) -> Result<Arc<dyn TextModel>, SetupError> {
+pub fn text_model(config: &Config, model: &str, trust: &Trust) -> Result<Arc<dyn TextModel>, SetupError> {
     config.require_provider_key(Provider::OpenAi, "the Responses API")?;
     let key = config.openai.api_key.clone().unwrap_or_else(|| voicebot_transport::ApiKey::new(""));
-    let client =
-        ResponsesClient::new(&config.openai.endpoint, key, model)?.with_timeout(config.brain_timeout);
+    let client = ResponsesClient::new(&config.openai.endpoint, key, model)?
+        .with_trust(trust)?
+        .with_timeout(config.brain_timeout);
     Ok(Arc::new(client))
 }
 
@@ -112,23 +131,24 @@ pub fn tools(config: &Config, brain: &Brain) -> Result<ToolRegistry, SetupError>
 /// The handoff assistant as the configuration describes it.
 ///
 /// # Errors
-/// A missing key, an unusable workspace root, or an HTTP client that cannot be built.
+/// A missing key, an unusable workspace root, an unusable CA file, or an HTTP client that cannot be built.
 pub fn handoff(
     config: &Config,
     journal: Journal,
     max_turns: Option<u32>,
 ) -> Result<HandoffPipeline, SetupError> {
     config.require_keys()?;
-    let brain = Brain::new(text_model(config, &config.brain_model)?);
+    let trust = trust(config)?;
+    let brain = Brain::new(text_model(config, &config.brain_model, &trust)?);
     let registry = tools(config, &brain)?;
     let main_config =
         session_config(config, config.main_provider, main_instructions(&config.wake_phrase), &registry);
     let reader_config =
         session_config(config, config.reader_provider, READER_INSTRUCTIONS.to_owned(), &ToolRegistry::new());
     Ok(HandoffPipeline {
-        main: realtime_transport(config, config.main_provider)?,
+        main: realtime_transport(config, config.main_provider, &trust)?,
         main_config,
-        reader: realtime_transport(config, config.reader_provider)?,
+        reader: realtime_transport(config, config.reader_provider, &trust)?,
         reader_config,
         brain,
         tools: Arc::new(registry),
@@ -144,15 +164,16 @@ pub fn handoff(
 /// summaries are made by [`NullSummarizer`] and `ask_brain` is not offered.
 ///
 /// # Errors
-/// A missing key, an unusable workspace root, or an HTTP client that cannot be built.
+/// A missing key, an unusable workspace root, an unusable CA file, or an HTTP client that cannot be built.
 pub fn direct(
     config: &Config,
     journal: Journal,
     max_turns: Option<u32>,
 ) -> Result<DirectPipeline, SetupError> {
     config.require_keys()?;
+    let trust = trust(config)?;
     let (registry, summarizer): (ToolRegistry, Arc<dyn Summarizer>) = if config.openai.api_key.is_some() {
-        let model = text_model(config, &config.brain_model)?;
+        let model = text_model(config, &config.brain_model, &trust)?;
         let brain = Brain::new(Arc::clone(&model));
         (tools(config, &brain)?, Arc::new(LlmSummarizer::new(model)))
     } else {
@@ -164,7 +185,7 @@ pub fn direct(
     }
     .map_err(|err| SetupError::Invalid(err.to_string()))?;
     Ok(DirectPipeline {
-        transport: realtime_transport(config, config.main_provider)?,
+        transport: realtime_transport(config, config.main_provider, &trust)?,
         config: session_config(config, config.main_provider, DIRECT_INSTRUCTIONS.to_owned(), &registry),
         tools: Arc::new(registry),
         summarizer,

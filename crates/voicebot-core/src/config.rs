@@ -133,6 +133,15 @@ pub enum LanguageSetting {
     Forced(String),
 }
 
+/// A PEM file of certificate authorities every client trusts besides Mozilla's roots, and the setting it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaFile {
+    /// The file.
+    pub path: PathBuf,
+    /// `CA_FILE`, or `SSL_CERT_FILE` when `CA_FILE` is not set, for error lines.
+    pub setting: &'static str,
+}
+
 /// The effective configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -165,6 +174,8 @@ pub struct Config {
     pub summary: SummarySettings,
     /// `LANGUAGE_POLICY`.
     pub language: LanguageSetting,
+    /// `CA_FILE`, else `SSL_CERT_FILE`: extra certificate authorities for `https://` and `wss://` endpoints.
+    pub ca_file: Option<CaFile>,
 }
 
 /// A loaded configuration and the record of where each value came from.
@@ -204,6 +215,8 @@ struct Raw {
     language_policy: Option<String>,
     input_device_id: Option<String>,
     output_device_id: Option<String>,
+    ca_file: Option<PathBuf>,
+    ssl_cert_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -317,6 +330,13 @@ impl Config {
                 ));
             }
         };
+        // An empty value (`CA_FILE=` in `.env`) is the same as no value.
+        let nonempty = |path: Option<PathBuf>| path.filter(|path| !path.as_os_str().is_empty());
+        let ca_file = match (nonempty(raw.ca_file), nonempty(raw.ssl_cert_file)) {
+            (Some(path), _) => Some(CaFile { path, setting: "CA_FILE" }),
+            (None, Some(path)) => Some(CaFile { path, setting: "SSL_CERT_FILE" }),
+            (None, None) => None,
+        };
         Ok(Config {
             pipeline,
             main_provider,
@@ -349,6 +369,7 @@ impl Config {
                 keep_last_turns: keep_last_turns as usize,
             },
             language,
+            ca_file,
         })
     }
 

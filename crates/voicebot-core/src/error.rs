@@ -93,6 +93,10 @@ fn failed_line(role: &str, provider: &str, failure: &Failure, setting: Option<&s
         other => format!("the {other} session ({provider})"),
     };
     match (failure.class, setting) {
+        // The transport's message already says what to set (a certificate error names CA_FILE).
+        (ErrorClass::Permanent, Some(setting)) if failure.message.contains(setting) => {
+            format!("{who} cannot work: {}", failure.message)
+        }
         (ErrorClass::Permanent, Some(setting)) => {
             format!("{who} cannot work: {}; fix {setting} and run again", failure.message)
         }

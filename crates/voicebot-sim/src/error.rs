@@ -51,6 +51,21 @@ pub enum Error {
         /// Where it was looked for.
         looked_for: String,
     },
+    /// The TLS certificates could not be made.
+    #[error("{message}")]
+    Tls {
+        /// What went wrong, and what to change.
+        message: String,
+    },
+    /// The CA certificate could not be written for clients to trust.
+    #[error("cannot write the CA file {}: {source}; choose a writable path", path.display())]
+    WriteCaFile {
+        /// The file (or the folder made for it).
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// No open connection has this id.
     #[error("no open connection with id {0}")]
     NoConnection(u64),

@@ -1,6 +1,7 @@
 //! Starting the simulator, and the handle tests use to inspect it, drive it and wait on it without sleeping.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use crate::scenario::Scenario;
 use crate::server;
 use crate::shared::{Command, Shared, State};
 use crate::timeline::{DeafWindow, Report, SessionTimeline};
+use crate::tls::{ServerTls, TlsHandshake, TlsOptions};
 
 /// Starts simulators.
 #[derive(Debug)]
@@ -37,12 +39,35 @@ impl Sim {
     /// [`Error::Bind`] when `addr` cannot be bound, [`Error::EspeakUnavailable`] when the scenario pins
     /// `"voice": "espeak"` and espeak-ng is not installed.
     pub async fn start_on(addr: SocketAddr, scenario: Scenario) -> Result<SimHandle> {
-        let shared = Arc::new(Shared::new(scenario)?);
+        Sim::start_with(addr, scenario, None).await
+    }
+
+    /// Starts a simulator serving `https://` and `wss://` on `127.0.0.1` with a free port: a CA and a server
+    /// certificate are generated as `tls` says, and the CA is written to [`SimHandle::ca_file`].
+    ///
+    /// # Errors
+    /// As [`Sim::start`], and [`Error::Tls`] or [`Error::WriteCaFile`] when the certificates cannot be made or
+    /// the CA file cannot be written.
+    pub async fn start_tls(scenario: Scenario, tls: TlsOptions) -> Result<SimHandle> {
+        Sim::start_with(SocketAddr::from(([127, 0, 0, 1], 0)), scenario, Some(tls)).await
+    }
+
+    /// Starts a simulator on `addr` (port 0 picks a free one), serving TLS when `tls` is given.
+    ///
+    /// # Errors
+    /// As [`Sim::start_on`] and [`Sim::start_tls`].
+    pub async fn start_with(
+        addr: SocketAddr,
+        scenario: Scenario,
+        tls: Option<TlsOptions>,
+    ) -> Result<SimHandle> {
+        let tls = tls.as_ref().map(ServerTls::new).transpose()?;
+        let shared = Arc::new(Shared::new(scenario)?.with_tls(tls));
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
         let bound = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
         let tracker = TaskTracker::new();
         let accept = tokio::spawn(server::serve(listener, shared.clone(), tracker.clone()));
-        tracing::info!(addr = %bound, scenario = %shared.scenario.name, "simulator listening");
+        tracing::info!(addr = %bound, scenario = %shared.scenario.name, tls = shared.tls.is_some(), "simulator listening");
         Ok(SimHandle { shared, addr: bound, tracker, accept: Arc::new(Mutex::new(Some(accept))) })
     }
 }
@@ -65,14 +90,68 @@ impl SimHandle {
         self.addr
     }
 
-    /// The value for `OPENAI_BASE_URL`: `http://127.0.0.1:PORT/v1`.
-    pub fn openai_base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+    /// The root URL: `http://127.0.0.1:PORT`, or `https://...` with TLS. A simulator bound to every interface
+    /// (`0.0.0.0`, `::`) is named by its loopback address.
+    pub fn base_url(&self) -> String {
+        let scheme = if self.is_tls() { "https" } else { "http" };
+        format!("{scheme}://{}", self.dialable())
     }
 
-    /// The value for `GEMINI_BASE_URL`: `http://127.0.0.1:PORT`.
+    /// The WebSocket root URL: `ws://127.0.0.1:PORT`, or `wss://...` with TLS.
+    pub fn websocket_base_url(&self) -> String {
+        let scheme = if self.is_tls() { "wss" } else { "ws" };
+        format!("{scheme}://{}", self.dialable())
+    }
+
+    /// The value for `OPENAI_BASE_URL`: `http://127.0.0.1:PORT/v1` (`https://` with TLS).
+    pub fn openai_base_url(&self) -> String {
+        format!("{}/v1", self.base_url())
+    }
+
+    /// The value for `GEMINI_BASE_URL`: `http://127.0.0.1:PORT` (`https://` with TLS).
     pub fn gemini_base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.base_url()
+    }
+
+    /// Whether the simulator serves TLS.
+    pub fn is_tls(&self) -> bool {
+        self.shared.tls.is_some()
+    }
+
+    /// The CA certificate clients must trust (PEM), when the simulator serves TLS.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.shared.tls.as_ref().map(|tls| tls.ca_pem.as_str())
+    }
+
+    /// The file the CA certificate was written to (the value for `CA_FILE`), when the simulator serves TLS.
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.shared.tls.as_ref().map(ServerTls::ca_file)
+    }
+
+    /// Every TLS handshake so far, successful or not, in the order they ended.
+    pub fn tls_handshakes(&self) -> Vec<TlsHandshake> {
+        self.shared.lock().tls_handshakes.clone()
+    }
+
+    /// Waits until at least `n` TLS handshakes have ended, then returns them all.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] after `within`.
+    pub async fn wait_tls_handshakes(&self, n: usize, within: Duration) -> Result<Vec<TlsHandshake>> {
+        self.wait_for(&format!("{n} TLS handshakes"), within, |state| {
+            (state.tls_handshakes.len() >= n).then(|| state.tls_handshakes.clone())
+        })
+        .await
+    }
+
+    /// The bound address, with an unspecified IP replaced by loopback.
+    fn dialable(&self) -> SocketAddr {
+        let ip = match self.addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        SocketAddr::new(ip, self.addr.port())
     }
 
     /// The scenario the simulator plays.

@@ -1,7 +1,8 @@
 //! A wire-faithful simulator of OpenAI Realtime, Gemini Live and the OpenAI Responses API.
 //!
 //! # Role
-//! In-process servers for all three APIs on one `127.0.0.1` port, at the real services' paths, driven by scenarios
+//! In-process servers for all three APIs on one `127.0.0.1` port (plain, or TLS with a certificate it generates),
+//! at the real services' paths, driven by scenarios
 //! that are data under `fixtures/sim/`. Tests get base URLs and a handle to inspect what was received and to inject
 //! faults (close codes, `goAway`, malformed frames, dropped connections, slow or failing HTTP answers).
 //! It records protocol violations (a GA `session.update` without `session.type`, audio before `setupComplete`,
@@ -59,8 +60,14 @@
 //! It never talks to a real provider and never proxies. It shares wire types with the clients through
 //! `voicebot-protocol` but never imports the transport crate, so a bug in a client cannot hide behind the same
 //! bug in the simulator. It understands no language: transcripts and answers come from the scenario or are
-//! derived mechanically from the input. No TLS (clients that insist on `wss://` need a shim, see
-//! `docs/simulator.md`), no WebRTC, no ephemeral tokens. Scenario files are JSON only.
+//! derived mechanically from the input. No WebRTC, no ephemeral tokens. Scenario files are JSON only.
+//!
+//! # TLS
+//! [`Sim::start_tls`] serves `https://` and `wss://` instead: rcgen generates a CA and a server certificate for
+//! `localhost`, `127.0.0.1` and `::1` (or the names in [`TlsOptions`]) at start, and the CA is written to a PEM
+//! file ([`SimHandle::ca_file`]) for clients to trust. [`TlsOptions::for_names`] makes a certificate for another
+//! host and [`TlsOptions::signed_by_unpublished_ca`] one no client can trust, to test how clients refuse them;
+//! [`SimHandle::tls_handshakes`] records every handshake and why it failed.
 //!
 //! # Example
 //! ```no_run
@@ -91,6 +98,7 @@ mod server;
 mod shared;
 mod speech;
 mod timeline;
+mod tls;
 mod vad;
 
 pub use error::{Error, Result};
@@ -102,3 +110,4 @@ pub use scenario::{
     TokensPerTurn, ToolCallScript, Utterance, VadConfig, Voice,
 };
 pub use timeline::{DeafWindow, Report, SessionRole, SessionTimeline, ToolCallTiming, deaf_windows};
+pub use tls::{DEFAULT_TLS_NAMES, TlsHandshake, TlsOptions};

@@ -18,6 +18,7 @@ use tokio_util::task::TaskTracker;
 use crate::link::{self, Link};
 use crate::record::{Api, Connection, redact_header, redact_path};
 use crate::shared::{COMMAND_CAPACITY, Shared};
+use crate::tls::HANDSHAKE_TIMEOUT;
 use crate::{gemini, openai, responses};
 
 /// The OpenAI Realtime path.
@@ -41,7 +42,8 @@ pub(crate) const REPORT_PATH: &str = "/sim/report";
 /// The body type of every answer.
 pub(crate) type Body = Full<Bytes>;
 
-/// Accepts connections until cancelled; every connection is served on its own tracked task.
+/// Accepts connections until cancelled; every connection (its TLS handshake included) is served on its own
+/// tracked task.
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, tracker: TaskTracker) {
     loop {
         let accepted = tokio::select! {
@@ -53,21 +55,45 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, tracker: T
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         let inner = tracker.clone();
-        let cancel = shared.cancel.clone();
         tracker.spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                let shared = shared.clone();
-                let tracker = inner.clone();
-                async move { Ok::<_, Infallible>(route(request, shared, tracker).await) }
-            });
-            let connection =
-                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-            // An idle keep-alive connection must not hold up a shutdown; upgraded sockets run on their own tasks.
-            tokio::select! {
-                _ = connection.with_upgrades() => {}
-                () = cancel.cancelled() => {}
+            let Some(tls) = &shared.tls else {
+                serve_connection(stream, shared.clone(), inner).await;
+                return;
+            };
+            let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.acceptor.accept(stream));
+            let accepted = tokio::select! {
+                () = shared.cancel.cancelled() => return,
+                accepted = handshake => accepted,
+            };
+            match accepted {
+                Ok(Ok(stream)) => {
+                    shared.tls_handshake(None);
+                    serve_connection(stream, shared.clone(), inner).await;
+                }
+                Ok(Err(err)) => shared.tls_handshake(Some(err.to_string())),
+                Err(_) => shared.tls_handshake(Some("the client did not finish its handshake".to_owned())),
             }
         });
+    }
+}
+
+/// Serves HTTP/1.1, with upgrades, on one plain or TLS stream until it closes or the simulator stops.
+async fn serve_connection<S>(stream: S, shared: Arc<Shared>, tracker: TaskTracker)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let cancel = shared.cancel.clone();
+    let service = hyper::service::service_fn(move |request| {
+        let shared = shared.clone();
+        let tracker = tracker.clone();
+        async move { Ok::<_, Infallible>(route(request, shared, tracker).await) }
+    });
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    // An idle keep-alive connection must not hold up a shutdown; upgraded sockets run on their own tasks.
+    tokio::select! {
+        _ = connection.with_upgrades() => {}
+        () = cancel.cancelled() => {}
     }
 }
 

@@ -16,6 +16,7 @@ use crate::record::{Api, CloseRecord, Connection, Direction, Frame, Violation, e
 use crate::scenario::Scenario;
 use crate::speech::Speech;
 use crate::timeline::{Report, SessionTimeline, ToolCallTiming, deaf_windows};
+use crate::tls::{ServerTls, TlsHandshake};
 
 /// A command for one connection's task.
 #[derive(Debug)]
@@ -44,6 +45,8 @@ pub(crate) struct State {
     outages: Vec<(Api, u16, Instant)>,
     responses: ResponsesFaults,
     resumption: HashMap<String, Saved>,
+    /// Every TLS handshake, in the order they ended.
+    pub(crate) tls_handshakes: Vec<TlsHandshake>,
 }
 
 /// The shared core of a running simulator.
@@ -61,6 +64,8 @@ pub(crate) struct Shared {
     utterances: AtomicUsize,
     /// OpenAI user turns committed by all sessions so far: a new session continues the script there.
     openai_turns: AtomicUsize,
+    /// The certificates and acceptor when the simulator serves TLS.
+    pub(crate) tls: Option<ServerTls>,
 }
 
 impl Shared {
@@ -94,7 +99,23 @@ impl Shared {
             ids: AtomicU64::new(0),
             utterances: AtomicUsize::new(0),
             openai_turns: AtomicUsize::new(0),
+            tls: None,
         })
+    }
+
+    /// Serves TLS with `tls`.
+    pub(crate) fn with_tls(mut self, tls: Option<ServerTls>) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Records the end of a TLS handshake: `error` is why it failed.
+    pub(crate) fn tls_handshake(&self, error: Option<String>) {
+        let handshake = TlsHandshake { at: self.now(), error };
+        if let Some(error) = &handshake.error {
+            tracing::debug!(%error, "TLS handshake failed");
+        }
+        self.update(|state| state.tls_handshakes.push(handshake));
     }
 
     /// How many scripted utterances main sessions have consumed so far.

@@ -1,5 +1,6 @@
 //! Errors of the transport clients. Every variant says what failed; none ever contains an API key.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// A transport error.
@@ -32,6 +33,29 @@ pub enum Error {
         /// Host and port, never the full URL (a Gemini URL may carry the key).
         host: String,
         /// What the socket layer said.
+        message: String,
+    },
+    /// The server's TLS certificate was refused: signed by an authority the client does not trust, issued for
+    /// another host name, expired. Retrying cannot help, so it is never retried.
+    #[error("the TLS certificate of {host} is not trusted: {message}")]
+    Certificate {
+        /// Host and port, never the full URL.
+        host: String,
+        /// What is wrong with the certificate and how to fix it.
+        message: String,
+    },
+    /// A file of certificate authorities to trust (`CA_FILE`, `SSL_CERT_FILE`) cannot be used.
+    #[error(
+        "cannot use {setting}={}: {message}; point {setting} at a PEM file of the certificate authority to trust, \
+         or unset it",
+        path.display()
+    )]
+    CaFile {
+        /// The setting the path came from.
+        setting: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
         message: String,
     },
     /// The server refused the connection or request with an HTTP status at the handshake (401, 403, 404, ...).
@@ -184,6 +208,8 @@ impl Error {
     pub fn class(&self) -> ErrorClass {
         match self {
             Error::BadUrl { .. } | Error::MissingKey { .. } | Error::InvalidKey => ErrorClass::Permanent,
+            // Another attempt meets the same certificate.
+            Error::Certificate { .. } | Error::CaFile { .. } => ErrorClass::Permanent,
             Error::Rejected { status, .. } => http_class(*status, None),
             Error::Http { status, code, .. } => http_class(*status, code.as_deref()),
             Error::Closed { permanent, .. } => {
@@ -220,6 +246,7 @@ impl Error {
         match self {
             Error::MissingKey { .. } | Error::InvalidKey => Some(Setting::ApiKey),
             Error::BadUrl { .. } => Some(Setting::BaseUrl),
+            Error::Certificate { .. } | Error::CaFile { .. } => Some(Setting::Trust),
             Error::Rejected { status, reason, .. } => http_setting(*status, None, reason),
             Error::Http { status, code, message, .. } => http_setting(*status, code.as_deref(), message),
             // A 1008 that refuses a session's set-up is most often a model the endpoint does not serve.

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::realtime::{KeepAlive, Limits, RealtimeTransport, connection_builders};
 use crate::secret::ApiKey;
 use crate::session::Session;
+use crate::tls::Trust;
 use crate::ws::driver;
 
 /// Where the Gemini API key travels.
@@ -54,6 +55,7 @@ pub struct GeminiLive {
     keepalive: KeepAlive,
     limits: Limits,
     transparent: bool,
+    trust: Trust,
 }
 
 impl GeminiLive {
@@ -68,6 +70,7 @@ impl GeminiLive {
             keepalive: KeepAlive::GEMINI,
             limits: Limits::default(),
             transparent: false,
+            trust: Trust::new(),
         }
     }
 
@@ -104,7 +107,8 @@ impl RealtimeTransport for GeminiLive {
         }
         let wire =
             dialect::GeminiWire::new(self.endpoint.clone(), self.key.clone(), self.placement, self.keepalive)
-                .with_transparent_resumption(self.transparent);
+                .with_transparent_resumption(self.transparent)
+                .with_trust(self.trust.clone());
         driver::start(wire, config, &self.retry, self.limits).await
     }
 }

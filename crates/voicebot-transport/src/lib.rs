@@ -14,10 +14,17 @@
 //! services, to the `voicebot-sim` simulator, or to any compatible gateway. Keys are [`ApiKey`]s, which never
 //! print.
 //!
+//! # TLS
+//! `wss://` and `https://` go through rustls. Every client trusts Mozilla's root certificates and whatever a
+//! [`Trust`] adds from PEM files (`with_trust` on each client), built once into one rustls configuration shared by
+//! all three clients. A server certificate that is refused (an unknown authority, another host's name, expired)
+//! is [`Error::Certificate`], which is never retried.
+//!
 //! # What it deliberately does not do
 //! It does not decide anything about a conversation: when to truncate, what to summarize or which tool to run is
 //! the pipelines' job in `voicebot-core`. It never touches audio devices or resamples (audio arrives at the
-//! provider's rate), and it never reads environment variables or files: endpoints and keys are passed in.
+//! provider's rate), and it never reads environment variables: endpoints, keys and the paths of CA files are
+//! passed in (a CA file is the only file it reads, when [`Trust::with_ca_file`] is called).
 
 mod backoff;
 mod config;
@@ -31,6 +38,7 @@ mod responses_client;
 mod secret;
 mod session;
 mod text;
+mod tls;
 mod ws;
 
 pub use backoff::RetryPolicy;
@@ -47,3 +55,4 @@ pub use responses_client::{RESPONSES_DEFAULT_TIMEOUT, ResponsesClient};
 pub use secret::ApiKey;
 pub use session::{SeedItem, SeedRole, Session, SessionStats};
 pub use text::{TextModel, TextReply, TextRequest, TextUsage};
+pub use tls::Trust;

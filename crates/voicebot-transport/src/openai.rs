@@ -28,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::realtime::{KeepAlive, Limits, RealtimeTransport, connection_builders};
 use crate::secret::ApiKey;
 use crate::session::Session;
+use crate::tls::Trust;
 use crate::ws::driver;
 
 /// Which shape of the Realtime protocol to speak.
@@ -62,6 +63,7 @@ pub struct OpenAiRealtime {
     retry: RetryPolicy,
     keepalive: KeepAlive,
     limits: Limits,
+    trust: Trust,
 }
 
 impl OpenAiRealtime {
@@ -74,6 +76,7 @@ impl OpenAiRealtime {
             retry: RetryPolicy::default(),
             keepalive: KeepAlive::OPENAI,
             limits: Limits::default(),
+            trust: Trust::new(),
         }
     }
 
@@ -98,7 +101,8 @@ impl RealtimeTransport for OpenAiRealtime {
             return Err(Error::MissingKey { variable: "OPENAI_API_KEY", needed_for: "OpenAI Realtime" });
         }
         let wire =
-            dialect::OpenAiWire::new(self.endpoint.clone(), self.key.clone(), self.dialect, self.keepalive);
+            dialect::OpenAiWire::new(self.endpoint.clone(), self.key.clone(), self.dialect, self.keepalive)
+                .with_trust(self.trust.clone());
         driver::start(wire, config, &self.retry, self.limits).await
     }
 }

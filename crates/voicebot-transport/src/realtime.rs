@@ -95,8 +95,8 @@ impl Default for Limits {
     }
 }
 
-/// Adds the connection builders every realtime transport offers to a type with `retry`, `keepalive` and
-/// `limits` fields, so the two transports cannot drift apart.
+/// Adds the connection builders every realtime transport offers to a type with `retry`, `keepalive`, `limits`
+/// and `trust` fields, so the two transports cannot drift apart.
 macro_rules! connection_builders {
     ($ty:ty) => {
         impl $ty {
@@ -118,6 +118,14 @@ macro_rules! connection_builders {
             #[must_use]
             pub fn with_limits(mut self, limits: $crate::realtime::Limits) -> Self {
                 self.limits = limits;
+                self
+            }
+
+            /// Sets the certificate authorities a `wss://` connection trusts (Mozilla's roots by default). The
+            /// TLS configuration inside is built once, with the [`Trust`](crate::Trust), not per connection.
+            #[must_use]
+            pub fn with_trust(mut self, trust: $crate::tls::Trust) -> Self {
+                self.trust = trust;
                 self
             }
         }

@@ -21,6 +21,7 @@ use crate::endpoint::OpenAiEndpoint;
 use crate::error::{Error, Result};
 use crate::secret::ApiKey;
 use crate::text::{TextModel, TextReply, TextRequest};
+use crate::tls::{Trust, certificate_error};
 
 /// How long the brain waits for an answer by default, retries included.
 pub const RESPONSES_DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -44,6 +45,8 @@ const MAX_ERROR_TEXT: usize = 300;
 ///   server-sent events, joins the text deltas and checks them against the terminal event's response; the result
 ///   is the same [`TextReply`]. An `error` event or `response.failed` is an error, never a truncated success.
 /// - **Outcomes:** see the [`TextModel`] contract; the text is never empty.
+/// - **TLS:** Mozilla's root certificates, plus what [`ResponsesClient::with_trust`] adds; a refused server
+///   certificate is [`Error::Certificate`] and is not retried.
 /// - **Secrets:** the key goes only into the `Authorization: Bearer` header; it is never logged, never in `Debug`,
 ///   and removed from any server message before that becomes an error. `x-request-id` is logged at debug level.
 #[derive(Clone)]
@@ -76,12 +79,7 @@ impl ResponsesClient {
                 needed_for: "the Responses API (the brain)",
             });
         }
-        let http = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT).build().map_err(|err| {
-            Error::Connect {
-                host: host.clone(),
-                message: format!("cannot build the HTTP client: {}", describe(err)),
-            }
-        })?;
+        let http = http_client(&Trust::new(), &host)?;
         Ok(ResponsesClient {
             http,
             url,
@@ -93,6 +91,16 @@ impl ResponsesClient {
             store: false,
             retry: RetryPolicy::default(),
         })
+    }
+
+    /// Sets the certificate authorities an `https://` endpoint is checked against (Mozilla's roots by default).
+    /// The HTTP client is built again here, once; requests never read the CA files.
+    ///
+    /// # Errors
+    /// [`Error::Connect`] when the HTTP client cannot be built with them.
+    pub fn with_trust(mut self, trust: &Trust) -> Result<Self> {
+        self.http = http_client(trust, &self.host)?;
+        Ok(self)
     }
 
     /// Sets the time limit of a whole call, retries included.
@@ -204,10 +212,14 @@ impl ResponsesClient {
                     return reply.map(|reply| TextReply { retries: retries_done, ..reply });
                 }
                 Ok(response) => self.http_failure(response).await,
-                Err(err) => Failure {
-                    error: Error::Connect { host: self.host.clone(), message: describe(err) },
-                    retry: true,
-                    hint: None,
+                Err(err) => match certificate_error(&self.host, &err) {
+                    // Another attempt meets the same certificate.
+                    Some(error) => Failure { error, retry: false, hint: None },
+                    None => Failure {
+                        error: Error::Connect { host: self.host.clone(), message: describe(err) },
+                        retry: true,
+                        hint: None,
+                    },
                 },
             };
             if !failure.retry || retries_done >= self.retry.max_retries {
@@ -349,6 +361,18 @@ struct Failure {
     retry: bool,
     /// The server's retry hint, when usable.
     hint: Option<Duration>,
+}
+
+/// The HTTP client: the connect timeout, and rustls with `trust`'s roots.
+fn http_client(trust: &Trust, host: &str) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .tls_backend_preconfigured(trust.http())
+        .build()
+        .map_err(|err| Error::Connect {
+            host: host.to_owned(),
+            message: format!("cannot build the HTTP client: {}", describe(err)),
+        })
 }
 
 fn host_of(url: &Url) -> String {

@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::Error;
 use crate::session::{Counters, Shared};
+use crate::tls::{Trust, certificate_error};
 use crate::ws::replay::Journal;
 
 /// Frames from the supervisor to one writer (session config, commands, pings, close). Small messages, and the
@@ -105,6 +106,8 @@ pub(crate) struct Dial {
     pub(crate) encode_audio: AudioEncoder,
     /// The largest frame or message accepted from the server.
     pub(crate) max_message_bytes: usize,
+    /// The certificate authorities a `wss://` connection trusts.
+    pub(crate) trust: Trust,
 }
 
 impl Link {
@@ -119,7 +122,12 @@ impl Link {
         let config = WebSocketConfig::default()
             .max_message_size(Some(dial.max_message_bytes))
             .max_frame_size(Some(dial.max_message_bytes));
-        let connecting = tokio_tungstenite::connect_async_with_config(dial.request, Some(config), true);
+        let connecting = tokio_tungstenite::connect_async_tls_with_config(
+            dial.request,
+            Some(config),
+            true,
+            Some(dial.trust.websocket()),
+        );
         let (socket, _response) = match tokio::time::timeout(dial.timeout, connecting).await {
             Err(_) => return Err(Error::Timeout { what: "the websocket handshake", after: dial.timeout }),
             Ok(Err(error)) => return Err(handshake_error(&dial.host, error)),
@@ -262,7 +270,8 @@ fn handshake_error(host: &str, error: tungstenite::Error) -> Error {
             }
             Error::Rejected { host: host.to_owned(), status: status.as_u16(), reason }
         }
-        other => Error::Connect { host: host.to_owned(), message: other.to_string() },
+        other => certificate_error(host, &other)
+            .unwrap_or_else(|| Error::Connect { host: host.to_owned(), message: other.to_string() }),
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 use voicebot_sim::{Api, Direction, Fault, SimHandle};
 
-use crate::support::{entries, journal, loud_seconds, run, scratch, start_sim, tone_wav};
+use crate::support::{entries, journal, loud_seconds, run, scratch, start_sim, start_tls_sim, tone_wav};
 
 /// Audio per simulator chunk (its default `chunk_ms`): the tolerance of the truncation point.
 const CHUNK_MS: u64 = 80;
@@ -138,5 +138,19 @@ async fn the_direct_assistant_runs_on_gemini_live_too() {
     let (loud, _) = loud_seconds(&dir.join("reply.wav"));
     assert!(loud > 0.5, "assistant speech in the WAV: {loud:.2} s");
     assert!(sim.violations().is_empty(), "violations: {:#?}", sim.violations());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_direct_assistant_runs_over_tls_with_the_simulator_ca_trusted() {
+    let sim = start_tls_sim("direct.json").await;
+    assert!(sim.openai_base_url().starts_with("https://"), "{}", sim.openai_base_url());
+    let (dir, journal) = run_three_utterances(&sim, "direct-tls").await;
+    assert_conversation(&sim, &dir, &journal, true);
+    // The realtime session and the summarizer's Responses calls all came through TLS handshakes that succeeded.
+    let handshakes = sim.tls_handshakes();
+    assert!(handshakes.iter().all(|h| h.error.is_none()), "{handshakes:?}");
+    let apis: Vec<Api> = sim.connections().iter().map(|c| c.api).collect();
+    assert!(apis.contains(&Api::OpenAi) && apis.contains(&Api::Responses), "{apis:?}");
     sim.shutdown().await;
 }

@@ -29,7 +29,7 @@ use voicebot_core::tools::{Tool, ToolError, ToolRegistry};
 use voicebot_core::{PipelineError, assemble};
 use voicebot_sim::{
     Api, AudioConfig, Direction, Fault, GeminiScript, OpenAiScript, OpenAiTurn, Scenario, Sim, SimHandle,
-    ToolCallScript, Utterance, Voice,
+    TlsOptions, ToolCallScript, Utterance, Voice,
 };
 
 use crate::support::{scratch, tone_wav};
@@ -185,6 +185,8 @@ struct PermanentCase {
     later: Option<(usize, Fault)>,
     /// The first request's tool.
     first_tool: FirstTool,
+    /// Serve TLS with these options; `trusted`: give the binary the simulator's CA in `CA_FILE`.
+    tls: Option<(TlsOptions, bool)>,
     /// The variable the error line must name.
     names: &'static str,
 }
@@ -485,6 +487,22 @@ fn matrix() -> Vec<Row> {
             },
         ]),
     });
+    let untrusted = |assistant| PermanentCase {
+        tls: Some((TlsOptions::new(), false)),
+        ..permanent(assistant, "CA_FILE")
+    };
+    rows.push(Row {
+        name: "an untrusted certificate",
+        kind: Kind::Permanent(vec![untrusted(Handoff), untrusted(Direct)]),
+    });
+    let wrong_host = |assistant| PermanentCase {
+        tls: Some((TlsOptions::for_names(["wrong.example"]), true)),
+        ..permanent(assistant, "not trusted: it was issued for wrong.example")
+    };
+    rows.push(Row {
+        name: "a certificate for the wrong host",
+        kind: Kind::Permanent(vec![wrong_host(Handoff), wrong_host(Direct)]),
+    });
     let late = |assistant| {
         (
             assistant,
@@ -533,6 +551,7 @@ fn permanent(assistant: Assistant, names: &'static str) -> PermanentCase {
         faults: Vec::new(),
         later: None,
         first_tool: FirstTool::GetTime,
+        tls: None,
         names,
     }
 }
@@ -800,7 +819,10 @@ async fn run_transient(row: &'static str, assistant: Assistant, plan: Plan) -> O
         tools.register(Hang).unwrap();
         tools
             .register(voicebot_core::adapters::AskBrain::new(
-                voicebot_core::brain::Brain::new(assemble::text_model(&config, &config.brain_model).unwrap()),
+                voicebot_core::brain::Brain::new(
+                    assemble::text_model(&config, &config.brain_model, &assemble::trust(&config).unwrap())
+                        .unwrap(),
+                ),
                 config.brain_timeout + Duration::from_secs(1),
             ))
             .unwrap();
@@ -890,7 +912,10 @@ fn check_transient(assistant: Assistant, plan: &Plan, outcome: &Outcome) -> Vec<
 /// the connections the simulator saw.
 async fn run_permanent(row: &'static str, case: PermanentCase) -> (Vec<String>, Duration, usize) {
     let scenario = scenario(case.assistant, case.first_tool, &case.unknown_models);
-    let sim = Sim::start(scenario).await.unwrap();
+    let sim = match &case.tls {
+        Some((options, _)) => Sim::start_tls(scenario, options.clone()).await.unwrap(),
+        None => Sim::start(scenario).await.unwrap(),
+    };
     for fault in &case.faults {
         sim.inject(fault.clone()).unwrap();
     }
@@ -909,7 +934,12 @@ async fn run_permanent(row: &'static str, case: PermanentCase) -> (Vec<String>, 
         .env("OPENAI_API_KEY", OPENAI_KEY)
         .env("GEMINI_API_KEY", GEMINI_KEY)
         .env("WORKSPACE_ROOT", &dir)
+        .env_remove("CA_FILE")
+        .env_remove("SSL_CERT_FILE")
         .kill_on_drop(true);
+    if let Some((_, true)) = &case.tls {
+        command.env("CA_FILE", sim.ca_file().unwrap());
+    }
     for (key, value) in &case.env {
         command.env(key, value);
     }

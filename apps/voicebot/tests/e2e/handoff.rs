@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 use voicebot_sim::{Api, Direction, Fault, SessionRole, SimHandle};
 
-use crate::support::{entries, journal, loud_seconds, run, scratch, start_sim};
+use crate::support::{entries, journal, loud_seconds, run, scratch, start_sim, start_tls_sim};
 
 /// Output rate of the reader.
 const OUTPUT_RATE: f64 = 24_000.0;
@@ -113,5 +113,22 @@ async fn the_reader_can_be_an_openai_realtime_session() {
     assert_eq!(readers, [Api::OpenAi, Api::OpenAi]);
     let finished = entries(&journal, "reader_finished");
     assert!(finished.iter().all(|e| e["word_error_rate"] == 0.0), "verbatim: {finished:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_handoff_assistant_runs_over_tls_with_the_simulator_ca_trusted() {
+    let sim = start_tls_sim("demo.json").await;
+    assert!(sim.gemini_base_url().starts_with("https://"), "{}", sim.gemini_base_url());
+    let dir = scratch("handoff-tls");
+    let journal = run_demo_mic(&sim, &dir).await;
+    assert_two_narrations(&sim, &dir, &journal);
+    // Every session (mains, readers) and every brain request came through a TLS handshake that succeeded.
+    let handshakes = sim.tls_handshakes();
+    assert!(handshakes.iter().all(|h| h.error.is_none()), "{handshakes:?}");
+    let apis: Vec<Api> = sim.connections().iter().map(|c| c.api).collect();
+    assert!(apis.contains(&Api::Gemini) && apis.contains(&Api::Responses), "{apis:?}");
+    let websockets = apis.iter().filter(|api| **api != Api::Responses).count();
+    assert!(handshakes.len() > websockets, "{} handshakes for {apis:?}", handshakes.len());
     sim.shutdown().await;
 }

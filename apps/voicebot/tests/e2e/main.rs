@@ -10,3 +10,4 @@ mod direct;
 mod faults;
 mod handoff;
 mod support;
+mod tls;

@@ -5,7 +5,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use serde_json::Value;
-use voicebot_sim::{Scenario, Sim, SimHandle};
+use voicebot_sim::{Scenario, Sim, SimHandle, TlsOptions};
 
 /// The longest a run may take before the test fails.
 pub(crate) const RUN_LIMIT: Duration = Duration::from_secs(120);
@@ -28,24 +28,52 @@ pub(crate) async fn start_sim(scenario_file: &str) -> SimHandle {
     Sim::start(scenario).await.unwrap()
 }
 
-/// Runs `voicebot run ARGS` in `dir` against `sim`, with `env` on top of the simulator's URLs and keys.
-pub(crate) async fn run(sim: &SimHandle, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+/// A simulator serving `https://` and `wss://`, its CA written to [`SimHandle::ca_file`].
+pub(crate) async fn start_tls_sim(scenario_file: &str) -> SimHandle {
+    let scenario = Scenario::from_file(fixtures().join("sim").join(scenario_file)).unwrap();
+    Sim::start_tls(scenario, TlsOptions::new()).await.unwrap()
+}
+
+/// `voicebot run ARGS` in `dir` against `sim` (trusting its CA when it serves TLS), with `env` on top of the
+/// simulator's URLs and keys; the caller's CA settings are not inherited.
+pub(crate) fn command(
+    sim: &SimHandle,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_voicebot"));
     command
         .current_dir(dir)
         .arg("run")
         .args(args)
         .env_remove("RUST_LOG")
+        .env_remove("CA_FILE")
+        .env_remove("SSL_CERT_FILE")
         .env("OPENAI_BASE_URL", sim.openai_base_url())
         .env("GEMINI_BASE_URL", sim.gemini_base_url())
         .env("OPENAI_API_KEY", "sk-e2e")
         .env("GEMINI_API_KEY", "gm-e2e")
         .env("WORKSPACE_ROOT", dir)
         .kill_on_drop(true);
+    if let Some(ca_file) = sim.ca_file() {
+        command.env("CA_FILE", ca_file);
+    }
     for (key, value) in env {
         command.env(key, value);
     }
-    let output = tokio::time::timeout(RUN_LIMIT, command.output()).await.expect("the run timed out").unwrap();
+    command
+}
+
+/// Runs [`command`] to its end, within [`RUN_LIMIT`].
+pub(crate) async fn output(mut command: tokio::process::Command) -> Output {
+    tokio::time::timeout(RUN_LIMIT, command.output()).await.expect("the run timed out").unwrap()
+}
+
+/// Runs `voicebot run ARGS` in `dir` against `sim`, with `env` on top of the simulator's URLs and keys; the run
+/// must succeed.
+pub(crate) async fn run(sim: &SimHandle, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let output = output(command(sim, dir, args, env)).await;
     assert!(
         output.status.success(),
         "voicebot run failed ({}):\nstdout:\n{}\nstderr:\n{}",

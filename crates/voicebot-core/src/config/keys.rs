@@ -82,6 +82,10 @@ pub(crate) const KEYS: &[Key] = &[
     key("language_policy", "LANGUAGE_POLICY", Kind::Text, Some("auto")),
     key("input_device_id", "INPUT_DEVICE_ID", Kind::Text, None),
     key("output_device_id", "OUTPUT_DEVICE_ID", Kind::Text, None),
+    // Certificate authorities to trust besides Mozilla's roots (a PEM file); SSL_CERT_FILE is read when CA_FILE
+    // is not set.
+    key("ca_file", "CA_FILE", Kind::Text, None),
+    key("ssl_cert_file", "SSL_CERT_FILE", Kind::Text, None),
 ];
 
 /// The key whose environment variable is `var`.

@@ -177,3 +177,31 @@ fn required_keys_depend_on_the_pipeline() {
     assert!(config.gemini.api_key.is_none(), "an empty key is no key");
     config.require_keys().unwrap();
 }
+
+#[test]
+fn ca_file_wins_over_ssl_cert_file_from_any_layer_and_empty_means_unset() {
+    let dir = Scratch::new("ca-file");
+    let toml = dir.write("voicebot.toml", "ca_file = \"/etc/voicebot/ca.pem\"\n");
+    let from_toml = sources(Some(&toml), None).with_environment([("SSL_CERT_FILE", "/etc/ssl/bundle.pem")]);
+    let loaded = Config::load(&from_toml).unwrap();
+    assert_eq!(
+        loaded.config.ca_file,
+        Some(CaFile { path: PathBuf::from("/etc/voicebot/ca.pem"), setting: "CA_FILE" })
+    );
+    assert_eq!(loaded.shown.get("ca_file").unwrap().source, toml.display().to_string());
+    assert_eq!(loaded.shown.get("ssl_cert_file").unwrap().value, "/etc/ssl/bundle.pem");
+
+    let fallback = ConfigSources::default()
+        .with_environment([("SSL_CERT_FILE", "/etc/ssl/bundle.pem"), ("CA_FILE", "")]);
+    let config = Config::load(&fallback).unwrap().config;
+    assert_eq!(
+        config.ca_file,
+        Some(CaFile { path: PathBuf::from("/etc/ssl/bundle.pem"), setting: "SSL_CERT_FILE" })
+    );
+
+    let loaded = Config::load(&ConfigSources::default()).unwrap();
+    assert_eq!(loaded.config.ca_file, None);
+    assert_eq!(loaded.shown.get("ca_file").unwrap().source, "unset");
+    let shown = loaded.shown.to_string();
+    assert!(shown.lines().any(|line| line.starts_with("ca_file ") && line.ends_with("[CA_FILE]")), "{shown}");
+}

@@ -9,3 +9,4 @@ mod openai;
 mod responses;
 mod speech;
 mod support;
+mod tls;

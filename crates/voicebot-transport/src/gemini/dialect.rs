@@ -21,6 +21,7 @@ use crate::event::{RealtimeEvent, TurnStatus, Usage};
 use crate::realtime::{KeepAlive, Limits};
 use crate::secret::ApiKey;
 use crate::session::{Command, SeedRole};
+use crate::tls::Trust;
 use crate::ws::dialect::{Action, Dialect, Frame, Ignored};
 use crate::ws::{AudioEncoder, Dial, request};
 
@@ -48,6 +49,8 @@ pub(crate) struct GeminiWire {
     turn_open: bool,
     /// Whether the current turn was interrupted.
     interrupted: bool,
+    /// The certificate authorities a `wss://` connection trusts.
+    trust: Trust,
 }
 
 impl GeminiWire {
@@ -70,7 +73,14 @@ impl GeminiWire {
             ignored: Ignored::default(),
             turn_open: false,
             interrupted: false,
+            trust: Trust::new(),
         }
+    }
+
+    /// Sets the certificate authorities a `wss://` connection trusts.
+    pub(crate) fn with_trust(mut self, trust: Trust) -> Self {
+        self.trust = trust;
+        self
     }
 
     /// Asks the server for `lastConsumedClientMessageIndex` in resumption updates.
@@ -231,6 +241,7 @@ impl Dialect for GeminiWire {
             timeout: limits.connect_timeout,
             encode_audio: encode_audio as AudioEncoder,
             max_message_bytes: limits.max_message_bytes,
+            trust: self.trust.clone(),
         })
     }
 

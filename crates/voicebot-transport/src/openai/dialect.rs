@@ -22,6 +22,7 @@ use crate::event::{ItemRole, RealtimeEvent, TurnStatus, Usage};
 use crate::realtime::{KeepAlive, Limits};
 use crate::secret::ApiKey;
 use crate::session::{Command, SeedItem, SeedRole};
+use crate::tls::Trust;
 use crate::ws::dialect::{Action, Dialect, Frame, Ignored};
 use crate::ws::{AudioEncoder, Dial, request};
 
@@ -47,6 +48,8 @@ pub(crate) struct OpenAiWire {
     ignored: Ignored,
     /// Calls whose answer has not been given yet, kept across connections.
     open_calls: OpenCalls,
+    /// The certificate authorities a `wss://` connection trusts.
+    trust: Trust,
 }
 
 impl OpenAiWire {
@@ -66,7 +69,14 @@ impl OpenAiWire {
             call_order: VecDeque::new(),
             ignored: Ignored::default(),
             open_calls: OpenCalls::default(),
+            trust: Trust::new(),
         }
+    }
+
+    /// Sets the certificate authorities a `wss://` connection trusts.
+    pub(crate) fn with_trust(mut self, trust: Trust) -> Self {
+        self.trust = trust;
+        self
     }
 
     fn record_audio(&mut self, item_id: &str, samples: usize) {
@@ -324,6 +334,7 @@ impl Dialect for OpenAiWire {
             timeout: limits.connect_timeout,
             encode_audio: encode_audio as AudioEncoder,
             max_message_bytes: limits.max_message_bytes,
+            trust: self.trust.clone(),
         })
     }
 

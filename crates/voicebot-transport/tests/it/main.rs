@@ -13,3 +13,4 @@ mod sim_gemini;
 mod sim_openai;
 mod sim_responses;
 mod support;
+mod tls;
