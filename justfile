@@ -48,3 +48,11 @@ demo-audio:
 # The simulator as a standalone server on a free port.
 sim:
     cargo run -p voicebot -- sim --port 0
+
+# The two-hour conversation soak, compressed (a few minutes); `cargo test` runs a 10-minute version.
+soak minutes="120":
+    VOICEBOT_SOAK_MINUTES={{minutes}} cargo test -p voicebot --test soak -- --nocapture
+
+# The fault matrix with its table of results (docs/reliability.md).
+faults:
+    cargo test -p voicebot --test e2e the_fault_matrix -- --nocapture

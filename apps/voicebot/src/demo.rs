@@ -94,6 +94,7 @@ pub(crate) async fn demo(tls: bool) -> Result<(), Failure> {
     }
     lines.push(format!("  {:<26} {}", "narrations", report.turns));
     lines.push(format!("  {:<26} {}", "protocol violations", sim_report.violations.len()));
+    lines.push(format!("  {:<26} {}", "journal entries dropped", report.journal_dropped));
     say(&lines.join("\n"));
     if sim_report.violations.is_empty() {
         Ok(())

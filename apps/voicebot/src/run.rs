@@ -33,6 +33,8 @@ pub(crate) struct RunIo {
 #[derive(Debug, Default)]
 pub(crate) struct RunReport {
     pub(crate) turns: u32,
+    /// Journal entries that could not be written (the disk or the timeline fell behind).
+    pub(crate) journal_dropped: u64,
     /// Latency and reader entries of the journal, in order.
     pub(crate) entries: Vec<Stamped>,
 }
@@ -75,6 +77,13 @@ pub(crate) async fn run(config: &Config, io: RunIo) -> Result<RunReport, Failure
     journal
         .finish()
         .map_err(|err| Failure::Runtime(anyhow::Error::new(err).context("cannot write the journal")))?;
+    let journal_dropped = journal.dropped();
+    if journal_dropped > 0 {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: {journal_dropped} journal entries were dropped because the journal file or the timeline fell behind"
+        );
+    }
     drop(journal);
     let entries = printer.await.unwrap_or_default();
     let turns = outcome.map_err(|err: PipelineError| {
@@ -85,7 +94,7 @@ pub(crate) async fn run(config: &Config, io: RunIo) -> Result<RunReport, Failure
             Failure::Runtime(anyhow::Error::new(err))
         }
     })?;
-    Ok(RunReport { turns, entries })
+    Ok(RunReport { turns, journal_dropped, entries })
 }
 
 /// The microphone: `--input-wav` in real time then silence, or the default device with `--features device`.

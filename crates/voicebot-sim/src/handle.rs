@@ -209,10 +209,7 @@ impl SimHandle {
     /// # Errors
     /// [`Error::Busy`] when the target connection's queue is full.
     pub fn inject(&self, fault: Fault) -> Result<()> {
-        match self.shared.inject(fault) {
-            Some((id, sender, fault)) => sender.try_send(Command::Fault(fault)).map_err(|_| Error::Busy(id)),
-            None => Ok(()),
-        }
+        inject(&self.shared, fault)
     }
 
     /// Waits until at least `n` connections were seen (refused ones included), then returns them all.
@@ -327,5 +324,13 @@ impl SimHandle {
         }
         self.tracker.close();
         self.tracker.wait().await;
+    }
+}
+
+/// Injects `fault` into the simulator `shared` (see [`SimHandle::inject`]); also `POST /sim/faults`.
+pub(crate) fn inject(shared: &Shared, fault: Fault) -> Result<()> {
+    match shared.inject(fault) {
+        Some((id, sender, fault)) => sender.try_send(Command::Fault(fault)).map_err(|_| Error::Busy(id)),
+        None => Ok(()),
     }
 }

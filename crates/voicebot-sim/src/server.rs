@@ -38,6 +38,8 @@ pub(crate) const GEMINI_PATHS: [&str; 3] = [
 pub(crate) const VIOLATIONS_PATH: &str = "/sim/violations";
 /// Where a standalone simulator reports its timeline, deaf windows and violations as a [`crate::Report`].
 pub(crate) const REPORT_PATH: &str = "/sim/report";
+/// Where a program outside this process injects a [`crate::Fault`] (the JSON of a scenario's `faults` entry).
+pub(crate) const FAULTS_PATH: &str = "/sim/faults";
 
 /// The body type of every answer.
 pub(crate) type Body = Full<Bytes>;
@@ -104,6 +106,7 @@ async fn route(request: Request<Incoming>, shared: Arc<Shared>, tracker: TaskTra
         (&Method::GET, p) if GEMINI_PATHS.contains(&p) => websocket(request, shared, tracker, Api::Gemini),
         (&Method::POST, RESPONSES_PATH) => responses::handle(request, shared).await,
         (&Method::GET, VIOLATIONS_PATH) => json(StatusCode::OK, &violations(&shared)),
+        (&Method::POST, FAULTS_PATH) => inject_fault(request, &shared).await,
         (&Method::GET, REPORT_PATH) => {
             json(StatusCode::OK, &serde_json::to_value(shared.report()).unwrap_or_default())
         }
@@ -117,6 +120,32 @@ fn violations(shared: &Shared) -> serde_json::Value {
         serde_json::json!({"conn": v.conn, "at_ms": v.at.as_millis() as u64, "code": v.code, "message": v.message})
     });
     serde_json::Value::Array(list.collect())
+}
+
+/// `POST /sim/faults`: a fault as JSON, injected as [`crate::SimHandle::inject`] does.
+async fn inject_fault(request: Request<Incoming>, shared: &Shared) -> Response<Body> {
+    use http_body_util::BodyExt as _;
+    let bytes = match http_body_util::Limited::new(request.into_body(), 64 * 1024).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(_) => {
+            let body =
+                serde_json::json!({"error": {"message": "the fault must be a JSON object under 64 KiB"}});
+            return json(StatusCode::BAD_REQUEST, &body);
+        }
+    };
+    let fault: crate::Fault = match serde_json::from_slice(&bytes) {
+        Ok(fault) => fault,
+        Err(err) => {
+            let message = format!("not a fault: {err}; see the `faults` of a scenario in fixtures/README.md");
+            return json(StatusCode::BAD_REQUEST, &serde_json::json!({"error": {"message": message}}));
+        }
+    };
+    match crate::handle::inject(shared, fault) {
+        Ok(()) => json(StatusCode::OK, &serde_json::json!({"injected": true})),
+        Err(err) => {
+            json(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({"error": {"message": err.to_string()}}))
+        }
+    }
 }
 
 fn not_found(path: &str) -> serde_json::Value {

@@ -148,6 +148,15 @@ pub enum Error {
         "the API key contains characters that cannot go in an HTTP header; check for stray quotes or spaces"
     )]
     InvalidKey,
+    /// The server sent more than the client accepts in one piece (a frame, an answer); it was refused as it
+    /// arrived, never buffered whole.
+    #[error("{what} was larger than the limit of {limit} bytes and was refused")]
+    TooLarge {
+        /// What was too large.
+        what: &'static str,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The session was closed; nothing more can be sent on it.
     #[error("the session is closed")]
     SessionClosed,
@@ -232,6 +241,7 @@ impl Error {
             | Error::Encode(_)
             | Error::Timeout { .. }
             | Error::Incomplete { .. }
+            | Error::TooLarge { .. }
             | Error::SessionClosed => ErrorClass::Transient,
         }
     }

@@ -51,7 +51,7 @@ pub use event::{ItemRole, RealtimeEvent, TurnStatus, Usage};
 pub use gemini::{GeminiLive, KeyPlacement};
 pub use openai::{OpenAiDialect, OpenAiRealtime};
 pub use realtime::{KeepAlive, Limits, RealtimeTransport};
-pub use responses_client::{RESPONSES_DEFAULT_TIMEOUT, ResponsesClient};
+pub use responses_client::{MAX_BODY_BYTES, RESPONSES_DEFAULT_TIMEOUT, ResponsesClient};
 pub use secret::ApiKey;
 pub use session::{SeedItem, SeedRole, Session, SessionStats};
 pub use text::{TextModel, TextReply, TextRequest, TextUsage};

@@ -29,6 +29,11 @@ pub const RESPONSES_DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How much of an error body is kept when it is not the API's JSON.
 const MAX_ERROR_TEXT: usize = 300;
+/// The largest JSON answer read (a `response` object with long reasoning is a few hundred KiB); a larger one is
+/// refused as it arrives instead of being buffered whole. Server-sent events have their own per-event limit.
+pub const MAX_BODY_BYTES: usize = 16 << 20;
+/// The largest error body read.
+const MAX_ERROR_BODY_BYTES: usize = 64 << 10;
 
 /// A client for the OpenAI Responses API, or any server that speaks it (`voicebot sim`, a gateway).
 ///
@@ -61,6 +66,7 @@ pub struct ResponsesClient {
     streaming: bool,
     store: bool,
     retry: RetryPolicy,
+    max_body_bytes: usize,
 }
 
 impl ResponsesClient {
@@ -90,6 +96,7 @@ impl ResponsesClient {
             streaming: false,
             store: false,
             retry: RetryPolicy::default(),
+            max_body_bytes: MAX_BODY_BYTES,
         })
     }
 
@@ -114,6 +121,13 @@ impl ResponsesClient {
     #[must_use]
     pub fn with_streaming(mut self, streaming: bool) -> Self {
         self.streaming = streaming;
+        self
+    }
+
+    /// Sets the largest JSON answer accepted (default [`MAX_BODY_BYTES`]); a larger one is refused as it arrives.
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit.max(1);
         self
     }
 
@@ -270,7 +284,7 @@ impl ResponsesClient {
         if stream && !is_json {
             return stream::read_events(response, &self.host, deltas).await;
         }
-        let text = response.text().await.map_err(|err| self.broke(err))?;
+        let text = self.read_limited(response, self.max_body_bytes, "a Responses API answer").await?;
         let reply = outcome::from_body(&text)?;
         if let Some(deltas) = deltas {
             // A server that ignored `stream: true` still gives the caller its text, as one delta.
@@ -284,7 +298,8 @@ impl ResponsesClient {
         let status = response.status();
         let headers = response.headers().clone();
         let hint = retry::retry_after(&headers, SystemTime::now());
-        let text = response.text().await.unwrap_or_default();
+        let text =
+            self.read_limited(response, MAX_ERROR_BODY_BYTES, "an error answer").await.unwrap_or_default();
         let api_error = ErrorBody::decode(&text).ok().map(|body| body.error);
         let insufficient_quota = api_error.as_ref().is_some_and(|error| error.is_insufficient_quota());
         let retry = retry::should_retry(status, &headers, insufficient_quota);
@@ -303,6 +318,26 @@ impl ResponsesClient {
             retry,
             hint,
         }
+    }
+
+    /// The body of `response` as text, read chunk by chunk and refused once it passes `limit` bytes.
+    async fn read_limited(
+        &self,
+        mut response: reqwest::Response,
+        limit: usize,
+        what: &'static str,
+    ) -> Result<String> {
+        if response.content_length().is_some_and(|length| length > limit as u64) {
+            return Err(Error::TooLarge { what, limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|err| self.broke(err))? {
+            if body.len() + chunk.len() > limit {
+                return Err(Error::TooLarge { what, limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
     fn broke(&self, err: reqwest::Error) -> Error {

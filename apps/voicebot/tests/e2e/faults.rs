@@ -14,14 +14,15 @@
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use voicebot_core::audio::{
-    AfterEnd, AudioFrame, AudioSource, BoxFuture, ClockConfig, MicConfig, NullSink, Pacing, SourceStats,
-    SpeakerConfig, WavSource,
+    AfterEnd, AudioFrame, AudioSource, BoxFuture, ClockConfig, MicConfig, Pacing, SourceStats, SpeakerConfig,
+    WavSink, WavSource,
 };
 use voicebot_core::config::{Config, ConfigSources};
 use voicebot_core::journal::{Entry, Journal, Stamped};
@@ -741,7 +742,8 @@ async fn run_transient(row: &'static str, assistant: Assistant, plan: Plan) -> O
         started,
         stall: plan.mic_stall.map(|(at, len)| (Duration::from_millis(at), Duration::from_millis(len))),
     };
-    let speaker = NullSink::start(&SpeakerConfig::new(24_000), ClockConfig::new(24_000)).unwrap();
+    let wav_path = dir.join("reply.wav");
+    let speaker = WavSink::create(&wav_path, &SpeakerConfig::new(24_000), ClockConfig::new(24_000)).unwrap();
     let cancel = CancellationToken::new();
 
     // The sim handle lives in a slot the watcher fills when a late simulator starts.
@@ -837,7 +839,12 @@ async fn run_transient(row: &'static str, assistant: Assistant, plan: Plan) -> O
     if let Some(sim) = sim {
         sim.shutdown().await;
     }
-    drop(speaker);
+    speaker.finish().await.unwrap();
+    // Every byte written: the journal as JSON lines and the WAV (its header included) are scanned for the keys.
+    for stamped in &journal {
+        scan(&serde_json::to_vec(stamped).unwrap());
+    }
+    scan(&std::fs::read(&wav_path).unwrap_or_default());
     let result = result.map_err(|err: PipelineError| err.to_string());
     let _ = std::fs::remove_dir_all(&dir);
     Outcome { journal, result, elapsed, connections }
@@ -997,10 +1004,8 @@ async fn run_permanent(row: &'static str, case: PermanentCase) -> (Vec<String>, 
         ("output WAV", &wav[..]),
     ];
     for (what, bytes) in written {
-        for key in [OPENAI_KEY, GEMINI_KEY] {
-            if contains(bytes, key.as_bytes()) {
-                failures.push(format!("the {what} contains a key"));
-            }
+        if scan(bytes) > 0 {
+            failures.push(format!("the {what} contains a key"));
         }
     }
     let connections = sim.connections().len();
@@ -1019,8 +1024,47 @@ fn refused(sim: &SimHandle) -> bool {
         || sim.frames().iter().any(|f| f.direction == Direction::Sent && f.kind == "error")
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+/// Bytes scanned for the fake keys, and keys found, over the whole matrix.
+static SCANNED: AtomicU64 = AtomicU64::new(0);
+static FOUND: AtomicU64 = AtomicU64::new(0);
+
+/// Counts the fake keys in `bytes` (and the bytes, for the report); returns how many were found.
+fn scan(bytes: &[u8]) -> u64 {
+    SCANNED.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    let found = count_keys(bytes);
+    FOUND.fetch_add(found, Ordering::Relaxed);
+    found
+}
+
+/// How many times the fake keys occur in `bytes`.
+fn count_keys(bytes: &[u8]) -> u64 {
+    [OPENAI_KEY, GEMINI_KEY]
+        .iter()
+        .map(|key| bytes.windows(key.len()).filter(|window| *window == key.as_bytes()).count() as u64)
+        .sum()
+}
+
+/// A log writer that scans what the in-process pipelines log at TRACE for the keys, and keeps nothing.
+#[derive(Clone, Copy)]
+struct ScanLogs;
+
+impl std::io::Write for ScanLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        scan(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ScanLogs {
+    type Writer = ScanLogs;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        *self
+    }
 }
 
 fn slug(text: &str) -> String {
@@ -1029,6 +1073,14 @@ fn slug(text: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fault_matrix() {
+    // Everything the in-process runs log, at TRACE (the `log` records of the WebSocket library included), goes
+    // through the key scan.
+    let _ = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(ScanLogs).try_init();
+    assert_eq!(
+        count_keys(format!("Bearer {OPENAI_KEY}, key={GEMINI_KEY}").as_bytes()),
+        2,
+        "the scan finds keys"
+    );
     let mut runs: JoinSet<(usize, String, Vec<String>)> = JoinSet::new();
     let mut lines: Vec<(usize, String, Vec<String>)> = Vec::new();
     let semaphore = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
@@ -1111,10 +1163,17 @@ async fn the_fault_matrix() {
             let _ = writeln!(failed, "{line}\n    {failure}");
         }
     }
+    let (scanned, found) = (SCANNED.load(Ordering::Relaxed), FOUND.load(Ordering::Relaxed));
+    let _ = writeln!(
+        table,
+        "\nkey scan: {scanned} bytes written (logs at TRACE, stdout, stderr, journals, WAVs), {found} keys found"
+    );
     let mut out = std::io::stdout().lock();
     let _ = std::io::Write::write_all(&mut out, table.as_bytes());
     drop(out);
     assert!(failed.is_empty(), "{table}\nfailures:\n{failed}");
+    assert_eq!(found, 0, "a key was written somewhere: {table}");
+    assert!(scanned > 1_000_000, "the scan saw only {scanned} bytes: is TRACE logging on?");
 }
 
 /// `["reconnecting", "reconnecting", "reconnected"]` as `reconnecting x2, reconnected`.

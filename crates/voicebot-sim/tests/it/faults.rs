@@ -165,3 +165,24 @@ async fn shutdown_closes_open_sessions_with_1001() -> Result<()> {
     tokio::time::timeout(T, stop).await??;
     Ok(())
 }
+
+#[tokio::test]
+async fn faults_can_be_injected_over_http_and_bad_ones_are_refused_with_a_reason() -> Result<()> {
+    let sim = sim().await;
+    let mut client = reader(&sim).await?;
+    let http = reqwest::Client::new();
+    let url = format!("http://{}/sim/faults", sim.addr());
+    let fault =
+        json!({"kind": "close", "api": "gemini", "code": 1011, "reason": "Internal error encountered."});
+    let answer = http.post(&url).json(&fault).send().await?;
+    assert_eq!(answer.status(), 200);
+    let end = until_end(&mut client).await?;
+    assert!(format!("{end:?}").contains("1011"), "{end:?}");
+
+    let answer = http.post(&url).json(&json!({"kind": "earthquake"})).send().await?;
+    assert_eq!(answer.status(), 400);
+    let body: serde_json::Value = answer.json().await?;
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("not a fault"), "{body}");
+    sim.shutdown().await;
+    Ok(())
+}

@@ -386,3 +386,14 @@ async fn the_key_never_appears_in_debug_errors_or_trace_logs() {
     assert!(logs.contains("retrying the Responses API call") && logs.contains("req_9"), "{logs}");
     assert!(!logs.contains(KEY), "the key leaked into the logs:\n{logs}");
 }
+
+#[tokio::test]
+async fn an_answer_over_the_size_limit_is_refused_as_it_arrives() {
+    let big = completed_body(&"word ".repeat(10_000));
+    let server = ScriptedServer::start(vec![Reply::json(200, big.clone()), Reply::json(200, big)]).await;
+    let client = client(&server).with_max_body_bytes(4_096).with_max_retries(0);
+    let err = within(client.complete(request())).await.unwrap_err();
+    assert!(matches!(err, Error::TooLarge { limit: 4_096, .. }), "{err:?}");
+    assert_eq!(err.class(), voicebot_transport::ErrorClass::Transient);
+    assert!(err.to_string().contains("larger than the limit of 4096 bytes"), "{err}");
+}
