@@ -112,8 +112,10 @@ impl From<&Connection> for SessionTimeline {
 }
 
 /// How long the assistant was deaf after one reader finished: from the reader's final `turnComplete` (or
-/// spoken `response.done`) sent to the first input audio frame received by the next main session opened
-/// after the reader.
+/// spoken `response.done`) sent to the first input audio frame received by the main session that listens next:
+/// of the main sessions that had received no audio before the reader connected, the first to receive any.
+/// (Which connection opens first, the reader or the replacement main, is a race the pipeline may lose either
+/// way; it does not decide which main session listens next.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeafWindow {
     /// The reader's connection id.
@@ -121,7 +123,7 @@ pub struct DeafWindow {
     /// When the reader's final turn completed.
     #[serde(rename = "reader_done_at_ms", with = "ms")]
     pub reader_done_at: Duration,
-    /// The next main session opened after the reader, if one was.
+    /// The main session that listened next, if one has.
     pub main: Option<u64>,
     /// When that main session received its first audio frame, if it has.
     #[serde(rename = "main_first_audio_at_ms", with = "ms_opt")]
@@ -141,8 +143,9 @@ pub fn deaf_windows(timeline: &[SessionTimeline]) -> Vec<DeafWindow> {
             let reader_done_at = *reader.turn_complete_at.last()?;
             let main = timeline
                 .iter()
-                .filter(|main| main.role == Some(SessionRole::Main) && main.conn > reader.conn)
-                .min_by_key(|main| main.conn);
+                .filter(|main| main.role == Some(SessionRole::Main))
+                .filter(|main| main.first_input_audio_at.is_some_and(|at| at >= reader.connected_at))
+                .min_by_key(|main| main.first_input_audio_at);
             let main_first_audio_at = main.and_then(|main| main.first_input_audio_at);
             Some(DeafWindow {
                 reader: reader.conn,
@@ -259,23 +262,47 @@ mod tests {
         }
     }
 
+    /// `session` connected at `at` ms.
+    fn at(mut session: SessionTimeline, at: u64) -> SessionTimeline {
+        session.connected_at = Duration::from_millis(at);
+        session
+    }
+
     #[test]
     fn the_deaf_window_runs_from_the_readers_last_turn_to_the_next_mains_first_audio() {
         use SessionRole::{Main, Reader};
         let timeline = [
-            session(1, Main, &[900], Some(150)),
-            session(2, Reader, &[1_000, 2_000], None),
-            session(3, Main, &[], Some(2_004)),
-            session(4, Reader, &[3_000], None),
-            session(5, Main, &[], Some(2_950)),
-            session(6, Reader, &[4_000], None),
-            session(7, Reader, &[], None),
+            at(session(1, Main, &[900], Some(150)), 100),
+            at(session(2, Reader, &[1_000, 2_000], None), 950),
+            at(session(3, Main, &[], Some(2_004)), 960),
+            at(session(4, Reader, &[3_000], None), 2_500),
+            at(session(5, Main, &[], Some(2_950)), 2_510),
+            at(session(6, Reader, &[4_000], None), 3_500),
+            at(session(7, Reader, &[], None), 4_100),
         ];
         let windows = deaf_windows(&timeline);
         let summary: Vec<_> =
             windows.iter().map(|w| (w.reader, w.main, w.window.map(|d| d.as_millis()))).collect();
         assert_eq!(summary, [(2, Some(3), Some(4)), (4, Some(5), Some(0)), (6, None, None)]);
         assert_eq!(windows[0].reader_done_at, Duration::from_millis(2_000));
+    }
+
+    #[test]
+    fn a_replacement_that_connects_before_its_reader_is_still_the_main_that_listens_next() {
+        use SessionRole::{Main, Reader};
+        // Under load the replacement main (2) may reach the server before the reader (3) it was opened with.
+        let timeline = [
+            at(session(1, Main, &[900], Some(150)), 100),
+            at(session(2, Main, &[], Some(3_422)), 2_683),
+            at(session(3, Reader, &[3_421], None), 2_684),
+            at(session(4, Reader, &[15_333], None), 10_087),
+            at(session(5, Main, &[], Some(15_334)), 10_093),
+        ];
+        let summary: Vec<_> = deaf_windows(&timeline)
+            .iter()
+            .map(|w| (w.reader, w.main, w.window.map(|d| d.as_millis())))
+            .collect();
+        assert_eq!(summary, [(3, Some(2), Some(1)), (4, Some(5), Some(1))]);
     }
 
     #[test]
