@@ -103,7 +103,15 @@ impl Tool for AskBrain {
             .and_then(Value::as_str)
             .filter(|query| !query.trim().is_empty())
             .ok_or_else(|| ToolError::bad_arguments("`query` must be a non-empty string"))?;
-        let script = self.brain.ask(query).await.map_err(|err| ToolError::failed(err.to_string()))?;
+        let script = self.brain.ask(query).await.map_err(|err| {
+            if err.is_permanent() {
+                // A refused key or an unknown BRAIN_MODEL: the pipeline stops with the line that names it.
+                let line = crate::error::failed("brain", None, voicebot_transport::Failure::from(&err));
+                ToolError::misconfigured(line.to_string())
+            } else {
+                ToolError::failed(err.to_string())
+            }
+        })?;
         Ok(json!({ "script": script.text, "do_not_speak_further": true }))
     }
 }

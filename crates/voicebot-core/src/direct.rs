@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use voicebot_audio::{AudioSink, AudioSource};
 use voicebot_state::{LanguagePolicy, Summarizer, SummaryPolicy};
-use voicebot_tools::{Runner, RunnerConfig, ToolCall, ToolRegistry};
+use voicebot_tools::{ErrorKind, Runner, RunnerConfig, ToolCall, ToolRegistry};
 use voicebot_transport::{
     ErrorClass, Failure, RealtimeEvent, RealtimeTransport, SeedItem, SessionConfig, TurnDetection,
 };
@@ -221,6 +221,11 @@ impl DirectPipeline {
                         output: done.output.clone(),
                         elapsed_ms: millis(done.elapsed),
                     });
+                    if done.error == Some(ErrorKind::Misconfigured) {
+                        let message = done.output["error"]["message"].as_str().unwrap_or_default().to_owned();
+                        journal.record(Entry::Failed { message: message.clone(), permanent: true });
+                        return Err(PipelineError::Misconfigured { tool: done.name, message });
+                    }
                     Some(Input::ToolDone { call_id: done.call_id, name: done.name, output: done.output })
                 }
                 Some(joined) = summaries.join_next() => joined.ok(),

@@ -75,13 +75,26 @@ pub enum PipelineError {
         /// The configuration variable to fix (`GEMINI_API_KEY`, `BRAIN_MODEL`, ...), when the failure names one.
         setting: Option<&'static str>,
     },
+    /// A tool reported that it cannot work until a setting changes (`ask_brain` with a refused key or an unknown
+    /// `BRAIN_MODEL`); its message is the line to print.
+    #[error("{message}")]
+    Misconfigured {
+        /// The tool.
+        tool: String,
+        /// What is wrong and what to fix, one line.
+        message: String,
+    },
 }
 
 impl PipelineError {
     /// Whether the run failed because of a setting that must change (exit code 2 in the app), rather than the
     /// network or the service.
     pub fn is_permanent(&self) -> bool {
-        matches!(self, PipelineError::Failed { failure, .. } if failure.is_permanent())
+        match self {
+            PipelineError::Failed { failure, .. } => failure.is_permanent(),
+            PipelineError::Misconfigured { .. } => true,
+            PipelineError::Microphone => false,
+        }
     }
 }
 

@@ -32,6 +32,9 @@ pub enum ErrorKind {
     Io,
     /// The tool failed for its own reasons.
     Failed,
+    /// The tool cannot work until a setting changes (a refused key, an unknown model behind it): the pipeline
+    /// stops with the message instead of letting the model call it again and again.
+    Misconfigured,
 }
 
 impl ErrorKind {
@@ -49,6 +52,7 @@ impl ErrorKind {
             ErrorKind::TooLarge => "too_large",
             ErrorKind::Io => "io",
             ErrorKind::Failed => "failed",
+            ErrorKind::Misconfigured => "misconfigured",
         }
     }
 }
@@ -85,6 +89,11 @@ impl ToolError {
     /// A failure of the tool's own.
     pub fn failed(message: impl Into<String>) -> Self {
         ToolError::new(ErrorKind::Failed, message)
+    }
+
+    /// A failure no retry can fix until a setting changes; `message` says which (one line).
+    pub fn misconfigured(message: impl Into<String>) -> Self {
+        ToolError::new(ErrorKind::Misconfigured, message)
     }
 
     pub(crate) fn timeout(limit: Duration) -> Self {

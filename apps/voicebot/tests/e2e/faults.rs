@@ -413,11 +413,15 @@ fn matrix() -> Vec<Row> {
     ));
     rows.push(Row {
         name: "the brain refusing the key",
-        kind: Kind::Permanent(vec![PermanentCase {
-            faults: vec![Fault::Reject { api: Api::Responses, status: 401, times: 1 }],
-            first_tool: FirstTool::AskBrain,
-            ..permanent(Handoff, "OPENAI_API_KEY")
-        }]),
+        kind: Kind::Permanent(
+            [Handoff, Direct]
+                .map(|assistant| PermanentCase {
+                    faults: vec![Fault::Reject { api: Api::Responses, status: 401, times: 1 }],
+                    first_tool: FirstTool::AskBrain,
+                    ..permanent(assistant, "OPENAI_API_KEY")
+                })
+                .to_vec(),
+        ),
     });
     rows.push(transient(
         "the reader dropping mid-narration",
@@ -485,6 +489,12 @@ fn matrix() -> Vec<Row> {
                 env: vec![("BRAIN_MODEL", "gpt-nope")],
                 first_tool: FirstTool::AskBrain,
                 ..permanent(Handoff, "BRAIN_MODEL")
+            },
+            PermanentCase {
+                unknown_models: vec!["gpt-nope"],
+                env: vec![("BRAIN_MODEL", "gpt-nope")],
+                first_tool: FirstTool::AskBrain,
+                ..permanent(Direct, "BRAIN_MODEL")
             },
         ]),
     });
@@ -1015,13 +1025,18 @@ async fn run_permanent(row: &'static str, case: PermanentCase) -> (Vec<String>, 
 }
 
 /// Whether the simulator has refused something: an HTTP error status, a close 1007/1008 it sent, an `error`
-/// event it sent.
+/// event that refuses the model or the key.
 fn refused(sim: &SimHandle) -> bool {
     let closed = |c: &voicebot_sim::Connection| {
         c.close.as_ref().is_some_and(|close| close.by == Direction::Sent && matches!(close.code, 1007 | 1008))
     };
-    sim.connections().iter().any(|c| c.status >= 400 || closed(c))
-        || sim.frames().iter().any(|f| f.direction == Direction::Sent && f.kind == "error")
+    // Only an `error` event that refuses the session counts: the service also sends benign ones.
+    let refusing = |f: &voicebot_sim::Frame| {
+        f.direction == Direction::Sent
+            && f.kind == "error"
+            && matches!(f.value()["error"]["code"].as_str(), Some("model_not_found" | "invalid_api_key"))
+    };
+    sim.connections().iter().any(|c| c.status >= 400 || closed(c)) || sim.frames().iter().any(refusing)
 }
 
 /// Bytes scanned for the fake keys, and keys found, over the whole matrix.
