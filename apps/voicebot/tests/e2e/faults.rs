@@ -39,6 +39,9 @@ use crate::support::{scratch, tone_wav};
 const ROW_LIMIT: Duration = Duration::from_secs(60);
 /// Rows running at once (the runs are paced in real time, so they mostly wait).
 const PARALLEL: usize = 6;
+/// A permanent run that exits later than this after the refusal fails the matrix (the target, shown in the table,
+/// is 2 s; see where it is checked).
+const SLOW_EXIT: Duration = Duration::from_secs(5);
 /// The recognisable fake keys: no byte anyone writes may contain them.
 pub(crate) const OPENAI_KEY: &str = "sk-FAKE-matrix-7f3a9c1e55d04b2e";
 pub(crate) const GEMINI_KEY: &str = "AIzaFAKEmatrix0c8d2b6e4f1a3957";
@@ -722,7 +725,7 @@ fn config(
 
 /// Runs one transient row for one assistant.
 async fn run_transient(row: &'static str, assistant: Assistant, plan: Plan) -> Outcome {
-    let dir = scratch(&format!("matrix-{}-{}", slug(row), slug(assistant.name())));
+    let dir = scratch(&format!("matrix-{}-{}-{}", slug(row), slug(assistant.name()), unique()));
     let mic_path = dir.join("mic.wav");
     tone_wav(&mic_path, &[(500, 700), (plan.second_at_ms - 1_200, 700)], 6_000);
     let scenario = scenario(assistant, plan.first_tool, &[]);
@@ -936,7 +939,7 @@ async fn run_permanent(row: &'static str, case: PermanentCase) -> (Vec<String>, 
     for fault in &case.faults {
         sim.inject(fault.clone()).unwrap();
     }
-    let dir = scratch(&format!("matrix-{}-{}", slug(row), slug(case.assistant.name())));
+    let dir = scratch(&format!("matrix-{}-{}-{}", slug(row), slug(case.assistant.name()), unique()));
     tone_wav(&dir.join("mic.wav"), &[(500, 700), (4_800, 700)], 4_000);
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_voicebot"));
     let overrides = case.assistant.overrides();
@@ -994,6 +997,11 @@ async fn run_permanent(row: &'static str, case: PermanentCase) -> (Vec<String>, 
     let output = output.expect("the run did not end").unwrap();
     let since_refusal = exited.duration_since(refused_at.unwrap_or(started));
     let mut failures = Vec::new();
+    // Never retried: the service saw the refused attempt once.
+    let refused_attempts = refusals(&sim);
+    if refused_attempts != 1 {
+        failures.push(format!("{refused_attempts} refused attempts, not 1"));
+    }
     if output.status.code() != Some(2) {
         failures.push(format!("exit {:?}, not 2", output.status.code()));
     }
@@ -1027,6 +1035,12 @@ async fn run_permanent(row: &'static str, case: PermanentCase) -> (Vec<String>, 
 /// Whether the simulator has refused something: an HTTP error status, a close 1007/1008 it sent, an `error`
 /// event that refuses the model or the key.
 fn refused(sim: &SimHandle) -> bool {
+    refusals(sim) > 0
+}
+
+/// How many attempts the simulator refused: HTTP error statuses, closes 1007/1008 it sent, `error` events that
+/// refuse the model or the key, TLS handshakes that failed.
+fn refusals(sim: &SimHandle) -> usize {
     let closed = |c: &voicebot_sim::Connection| {
         c.close.as_ref().is_some_and(|close| close.by == Direction::Sent && matches!(close.code, 1007 | 1008))
     };
@@ -1036,7 +1050,9 @@ fn refused(sim: &SimHandle) -> bool {
             && f.kind == "error"
             && matches!(f.value()["error"]["code"].as_str(), Some("model_not_found" | "invalid_api_key"))
     };
-    sim.connections().iter().any(|c| c.status >= 400 || closed(c)) || sim.frames().iter().any(refusing)
+    sim.connections().iter().filter(|c| c.status >= 400 || closed(c)).count()
+        + sim.frames().iter().filter(|f| refusing(f)).count()
+        + sim.tls_handshakes().iter().filter(|h| h.error.is_some()).count()
 }
 
 /// Bytes scanned for the fake keys, and keys found, over the whole matrix.
@@ -1080,6 +1096,12 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ScanLogs {
     fn make_writer(&'a self) -> Self::Writer {
         *self
     }
+}
+
+/// A number no other run of this process has, for scratch folders.
+fn unique() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 fn slug(text: &str) -> String {
@@ -1151,8 +1173,11 @@ async fn the_fault_matrix() {
                         let assistant = case.assistant;
                         let names = case.names;
                         let (mut failures, elapsed, connections) = run_permanent(name, case).await;
-                        if elapsed > Duration::from_secs(2) {
-                            failures.push(format!("exit after {elapsed:?}, more than 2 s after the refusal"));
+                        // The target is 2 s (the table shows each run's time). Timed checks on a shared machine
+                        // are noisy, so the test fails only well past it: a retry loop would run to the
+                        // 120 s give-up, and `refusals` above already fails any second attempt.
+                        if elapsed > SLOW_EXIT {
+                            failures.push(format!("exit after {elapsed:?}, long after the refusal"));
                         }
                         let result = format!(
                             "| {name} | {} | permanent | {} | exit 2 after {:.2} s, {connections} connections, names {names} |",
