@@ -31,7 +31,7 @@
 //!   flushes everything at once and returns a [`BargeIn`], [`drained`](Speaker::drained) waits until all queued
 //!   audio has played, and [`PlaybackStats`] count underruns and overruns. [`AudioSink`]s own a speaker:
 //!   [`WavSink`], [`MemorySink`] and [`NullSink`] run a clock ([`ClockConfig`], [`Pacing`]) that calls the same
-//!   callback body as a device.
+//!   callback body as a device; its [`StallSwitch`] stops it as a device that stops calling back would.
 //! - [`Resampler`]: streaming mono resampling over rubato's synchronous FFT resampler; keeps its state across
 //!   chunks of any size, allocates only when built, and reports its [`output_delay`](Resampler::output_delay).
 //! - [`Level`] and [`LevelMeter`]: RMS and peak in dBFS, with silence at a finite floor ([`SILENCE_FLOOR_DBFS`]).
@@ -71,6 +71,7 @@ mod resample;
 pub mod rt;
 mod sink;
 mod source;
+mod stall;
 mod wav;
 
 pub use error::{Error, Result};
@@ -81,4 +82,5 @@ pub use playback::{BargeIn, PlaybackStats, Speaker, SpeakerConfig};
 pub use resample::Resampler;
 pub use sink::{AudioSink, ClockConfig, MemorySink, NullSink, WavSink};
 pub use source::{AudioSource, BoxFuture, MicConfig, SourceStats};
+pub use stall::StallSwitch;
 pub use wav::{AfterEnd, WavAudio, WavSource, read_wav};

@@ -1,5 +1,5 @@
 //! Integration tests of voicebot-audio: the realtime callback bodies under an allocation checker, the speaker
-//! (cursor, barge-in, prebuffer, drain) on clocked sinks, WAV sources, and with `--features device` a loopback
+//! (cursor, barge-in, prebuffer, drain, stalls) on clocked sinks, WAV sources, and with `--features device` a loopback
 //! through a real sound server.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
 
@@ -12,4 +12,5 @@ mod device;
 mod rt;
 mod source;
 mod speaker;
+mod stall;
 mod support;
