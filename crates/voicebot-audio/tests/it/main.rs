@@ -9,6 +9,7 @@ static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisable
 
 #[cfg(feature = "device")]
 mod device;
+mod reopen;
 mod rt;
 mod source;
 mod speaker;
