@@ -226,11 +226,11 @@ impl<S> Link<S> {
         StreamErrors::new(&self.status)
     }
 
-    /// Looks at the open stream; `progress` is its callback count. Tears it down when it must be reopened.
-    pub(crate) fn check(&mut self, now: Instant, progress: u64) {
-        if self.stream.is_none() {
-            return;
-        }
+    /// Looks at the open stream; `progress` is its callback count. Returns the stream when it must be torn down
+    /// and opened again (the caller closes it).
+    #[must_use]
+    pub(crate) fn check(&mut self, now: Instant, progress: u64) -> Option<S> {
+        self.stream.as_ref()?;
         if progress != self.progress {
             self.progress = progress;
             self.progress_at = now;
@@ -239,10 +239,12 @@ impl<S> Link<S> {
         let stuck = self.errors.glitches() > self.glitches_seen
             && now.duration_since(self.progress_at) >= STUCK_AFTER;
         if self.errors.lost() > 0 || stuck {
-            self.close(now);
-        } else if now.duration_since(self.opened_at) >= STABLE_AFTER {
+            return self.close(now);
+        }
+        if now.duration_since(self.opened_at) >= STABLE_AFTER {
             self.backoff = Backoff::new();
         }
+        None
     }
 
     /// Whether no stream is open and the next attempt is due.
@@ -273,27 +275,43 @@ impl<S> Link<S> {
         self.next_attempt = now + self.backoff.next();
     }
 
-    /// Drops the stream and schedules the next attempt.
-    fn close(&mut self, now: Instant) {
-        self.stream = None;
+    /// Gives up the stream and schedules the next attempt.
+    fn close(&mut self, now: Instant) -> Option<S> {
         self.status.open.store(false, Ordering::Relaxed);
         self.next_attempt = now + self.backoff.next();
+        self.stream.take()
     }
 
-    /// Drops the stream for good (the worker is stopping).
-    pub(crate) fn shut(&mut self) {
-        self.stream = None;
+    /// Gives up the stream for good (the worker is stopping).
+    #[must_use]
+    pub(crate) fn shut(&mut self) -> Option<S> {
         self.status.open.store(false, Ordering::Relaxed);
+        self.stream.take()
     }
 }
 
-/// How a worker runs: a tokio task stopped when the handle is dropped.
+/// How a worker runs: a tokio task stopped when the handle is dropped, or (cpal) a thread of its own, stopped
+/// and joined.
 #[derive(Debug)]
 pub(crate) enum Worker {
     Task {
         /// Dropping it stops the task.
         _stop: DropGuard,
     },
+    #[cfg(feature = "device")]
+    Thread { stop: tokio_util::sync::CancellationToken, thread: Option<std::thread::JoinHandle<()>> },
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        #[cfg(feature = "device")]
+        if let Self::Thread { stop, thread } = self {
+            stop.cancel();
+            if let Some(thread) = thread.take() {
+                let _joined = thread.join();
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -320,15 +338,21 @@ mod tests {
         link.started((), 0);
         let start = Instant::now();
         errors.report(StreamErrorKind::Glitch);
-        link.check(start + Duration::from_millis(100), 10);
-        link.check(start + Duration::from_millis(200), 20);
-        link.check(start + Duration::from_millis(600), 20);
-        assert!(link.is_open(), "the glitch came before progress");
+        assert_eq!(link.check(start + Duration::from_millis(100), 10), None);
+        assert_eq!(link.check(start + Duration::from_millis(200), 20), None);
+        assert_eq!(
+            link.check(start + Duration::from_millis(600), 20),
+            None,
+            "the glitch came before progress"
+        );
         errors.report(StreamErrorKind::Glitch);
-        link.check(start + Duration::from_millis(699), 20);
-        assert!(link.is_open(), "not stuck for long enough yet");
-        link.check(start + Duration::from_millis(700), 20);
-        assert!(!link.is_open(), "a glitch and no callback for 500 ms");
+        assert_eq!(link.check(start + Duration::from_millis(699), 20), None, "not stuck for long enough yet");
+        assert_eq!(
+            link.check(start + Duration::from_millis(700), 20),
+            Some(()),
+            "a glitch, no callback for 500 ms"
+        );
+        assert!(!link.is_open());
         assert_eq!(link.status.stats().stream_errors, 2);
         assert!(!link.due(start + Duration::from_millis(749)));
         assert!(link.due(start + Duration::from_millis(750)));

@@ -39,6 +39,12 @@ pub trait InputDevice: Send + 'static {
         callback: &mut dyn FnMut() -> InputCallback,
         errors: &StreamErrors,
     ) -> Result<Self::Stream>;
+
+    /// Stops a stream the worker gives up on (it failed, or the worker is stopping). The default drops it at
+    /// once; a backend whose streams can block when dropped drops them elsewhere, so the worker never waits.
+    fn close(&mut self, stream: Self::Stream) {
+        drop(stream);
+    }
 }
 
 /// A microphone on an [`InputDevice`], whose stream is opened again when it fails (see the
@@ -74,6 +80,49 @@ impl DeviceSource {
         let stop = CancellationToken::new();
         runtime.spawn(run.run(stop.clone()));
         Ok(Self { frames, status, _worker: Worker::Task { _stop: stop.drop_guard() } })
+    }
+
+    /// Like [`start`](DeviceSource::start), with the stream and the worker on a thread of their own named
+    /// `thread`; needs no runtime.
+    #[cfg(feature = "device")]
+    pub(crate) fn on_thread<D: InputDevice>(device: D, config: MicConfig, thread: &str) -> Result<Self> {
+        use crate::device::DeviceError;
+
+        let stop = CancellationToken::new();
+        let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
+        let worker = {
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name(thread.to_owned())
+                .spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_time()
+                        .build()
+                        .map_err(|error| Error::Device(DeviceError::Worker(error)));
+                    let opened = runtime.and_then(|runtime| {
+                        let _entered = runtime.enter();
+                        let (frames, run) = Run::open(device, config)?;
+                        Ok((runtime, frames, run))
+                    });
+                    match opened {
+                        Ok((runtime, frames, run)) => {
+                            let _sent = ready_tx.send(Ok((frames, run.link.status())));
+                            runtime.block_on(run.run(stop));
+                        }
+                        Err(error) => {
+                            let _sent = ready_tx.send(Err(error));
+                        }
+                    }
+                })
+                .map_err(DeviceError::Worker)?
+        };
+        let worker = Worker::Thread { stop, thread: Some(worker) };
+        let stopped = || {
+            let error = std::io::Error::other("the audio worker stopped before the stream was opened");
+            Error::Device(DeviceError::Worker(error))
+        };
+        let (frames, status) = ready_rx.recv().map_err(|_| stopped())??;
+        Ok(Self { frames, status, _worker: worker })
     }
 
     /// The device and format of the stream open now (or last).
@@ -143,7 +192,9 @@ impl<D: InputDevice> Run<D> {
             }
             let now = Instant::now();
             let progress = self.drain.as_ref().map_or(0, |drain| drain.counters().callbacks);
-            self.link.check(now, progress);
+            if let Some(stream) = self.link.check(now, progress) {
+                self.device.close(stream);
+            }
             captured.clear();
             resampled.clear();
             let mut overruns = self.earlier_overruns;
@@ -166,7 +217,9 @@ impl<D: InputDevice> Run<D> {
                 self.reopen(now);
             }
         }
-        self.link.shut();
+        if let Some(stream) = self.link.shut() {
+            self.device.close(stream);
+        }
     }
 
     /// One attempt to open the stream again, at the first stream's rate.

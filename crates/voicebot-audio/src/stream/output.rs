@@ -45,6 +45,12 @@ pub trait OutputDevice: Send + 'static {
         callback: &mut dyn FnMut() -> Result<OutputCallback>,
         errors: &StreamErrors,
     ) -> Result<Self::Stream>;
+
+    /// Stops a stream the worker gives up on (it failed, or the worker is stopping). The default drops it at
+    /// once; a backend whose streams can block when dropped drops them elsewhere, so the worker never waits.
+    fn close(&mut self, stream: Self::Stream) {
+        drop(stream);
+    }
 }
 
 /// A speaker on an [`OutputDevice`], whose stream is opened again when it fails (see the
@@ -82,6 +88,54 @@ impl DeviceSink {
         let stop = CancellationToken::new();
         runtime.spawn(run.run(stop.clone()));
         Ok(Self { speaker, status, _worker: Worker::Task { _stop: stop.drop_guard() } })
+    }
+
+    /// Like [`start`](DeviceSink::start), with the stream and the worker on a thread of their own named
+    /// `thread` (cpal streams are not `Send` on every platform); needs no runtime.
+    #[cfg(feature = "device")]
+    pub(crate) fn on_thread<D: OutputDevice>(
+        device: D,
+        config: &SpeakerConfig,
+        thread: &str,
+    ) -> Result<Self> {
+        use crate::device::DeviceError;
+
+        let config = config.clone();
+        let stop = CancellationToken::new();
+        let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
+        let worker = {
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name(thread.to_owned())
+                .spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_time()
+                        .build()
+                        .map_err(|error| Error::Device(DeviceError::Worker(error)));
+                    let opened = runtime.and_then(|runtime| {
+                        let _entered = runtime.enter();
+                        let run = Run::open(device, &config)?;
+                        Ok((runtime, run))
+                    });
+                    match opened {
+                        Ok((runtime, run)) => {
+                            let _sent = ready_tx.send(Ok((run.speaker.clone(), run.link.status())));
+                            runtime.block_on(run.run(stop));
+                        }
+                        Err(error) => {
+                            let _sent = ready_tx.send(Err(error));
+                        }
+                    }
+                })
+                .map_err(DeviceError::Worker)?
+        };
+        let worker = Worker::Thread { stop, thread: Some(worker) };
+        let stopped = || {
+            let error = std::io::Error::other("the audio worker stopped before the stream was opened");
+            Error::Device(DeviceError::Worker(error))
+        };
+        let (speaker, status) = ready_rx.recv().map_err(|_| stopped())??;
+        Ok(Self { speaker, status, _worker: worker })
     }
 
     /// The device and format of the stream open now (or last).
@@ -148,12 +202,16 @@ impl<D: OutputDevice> Run<D> {
                 break;
             }
             let now = Instant::now();
-            self.link.check(now, self.speaker.device_counters().callbacks);
+            if let Some(stream) = self.link.check(now, self.speaker.device_counters().callbacks) {
+                self.device.close(stream);
+            }
             if self.link.due(now) {
                 self.reopen(now);
             }
         }
-        self.link.shut();
+        if let Some(stream) = self.link.shut() {
+            self.device.close(stream);
+        }
     }
 
     /// One attempt to open the stream again, at the speaker's rate.
