@@ -5,6 +5,12 @@
 //! [`DeviceSelector`]: the default, a cpal device id (`host:id`, as `voicebot devices list` prints it), or a
 //! name. Devices come from cpal's default host: PulseAudio when a server is reachable, ALSA otherwise; an id
 //! names its own host. Missing, busy or unusable devices are [`DeviceError`]s with a message saying what to do.
+//!
+//! Both run on the [`stream`](crate::stream) workers: a stream whose device disappears is opened again (the same
+//! selector, else the default device, at the same rate) with a growing wait between attempts. cpal's error
+//! callback only counts: [`ErrorKind::DeviceNotAvailable`](cpal::ErrorKind::DeviceNotAvailable),
+//! [`StreamInvalidated`](cpal::ErrorKind::StreamInvalidated) and [`HostUnavailable`](cpal::ErrorKind::HostUnavailable)
+//! are [`StreamErrorKind::Lost`]; the other kinds are [`StreamErrorKind::Glitch`]es.
 
 mod input;
 mod list;
@@ -17,6 +23,9 @@ use cpal::traits::{DeviceTrait, HostTrait};
 pub use input::CpalSource;
 pub use list::{DeviceCaps, DeviceInfo, list_devices};
 pub use output::CpalSink;
+
+pub use crate::stream::OpenedDevice;
+use crate::stream::{StreamErrorKind, StreamErrors};
 
 /// Which way audio flows through a device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +151,18 @@ impl DeviceSelector {
         }
     }
 
+    /// Finds the device; for a stream opened again (`reopen`), the default device when this one is gone.
+    pub(crate) fn resolve_for(
+        &self,
+        direction: Direction,
+        reopen: bool,
+    ) -> Result<cpal::Device, DeviceError> {
+        match self.resolve(direction) {
+            Err(_) if reopen && *self != Self::Default => Self::Default.resolve(direction),
+            found => found,
+        }
+    }
+
     /// Finds the device.
     pub(crate) fn resolve(&self, direction: Direction) -> Result<cpal::Device, DeviceError> {
         let host = cpal::default_host();
@@ -200,10 +221,12 @@ pub(crate) fn device_id(device: &cpal::Device) -> String {
 }
 
 /// The stream config to open: the default one if its format converts, else a supported `f32` or `i16` config at
-/// the default rate. Asks for 10 ms buffers where the device allows it.
+/// the default rate. With `rate_hz` (a stream opened again), a config at that rate or an error.
+/// Asks for 10 ms buffers where the device allows it.
 pub(crate) fn stream_config(
     device: &cpal::Device,
     direction: Direction,
+    rate_hz: Option<u32>,
 ) -> Result<(cpal::StreamConfig, cpal::SampleFormat), DeviceError> {
     let name = device_name(device);
     let (default, ranges) = match direction {
@@ -215,7 +238,23 @@ pub(crate) fn stream_config(
         }
     };
     let default = default.map_err(|source| DeviceError::open(direction, &name, source))?;
-    let chosen = if converts(default.sample_format()) {
+    let chosen = if let Some(rate) = rate_hz.filter(|&rate| rate != default.sample_rate()) {
+        let ranges: Vec<cpal::SupportedStreamConfigRange> = ranges.unwrap_or_default();
+        [default.sample_format(), cpal::SampleFormat::F32, cpal::SampleFormat::I16]
+            .into_iter()
+            .filter(|&format| converts(format))
+            .find_map(|format| {
+                ranges
+                    .iter()
+                    .filter(|range| range.sample_format() == format)
+                    .find_map(|range| range.try_with_sample_rate(rate))
+            })
+            .ok_or_else(|| {
+                let message = format!("it cannot run at {rate} Hz, the rate the stream had");
+                let source = cpal::Error::with_message(cpal::ErrorKind::UnsupportedConfig, message);
+                DeviceError::open(direction, &name, source)
+            })?
+    } else if converts(default.sample_format()) {
         default
     } else {
         let ranges: Vec<cpal::SupportedStreamConfigRange> = ranges.unwrap_or_default();
@@ -289,47 +328,109 @@ macro_rules! with_sample_type {
 }
 pub(crate) use with_sample_type;
 
-/// What was opened, for logs and status lines.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenedDevice {
-    /// The device's name.
-    pub name: String,
-    /// Its cpal id.
-    pub id: String,
-    /// The stream's rate.
-    pub rate_hz: u32,
-    /// The stream's channel count.
-    pub channels: u16,
-    /// The stream's sample format.
-    pub format: String,
-}
-
-impl OpenedDevice {
-    pub(crate) fn new(
-        device: &cpal::Device,
-        config: &cpal::StreamConfig,
-        format: cpal::SampleFormat,
-    ) -> Self {
-        Self {
-            name: device_name(device),
-            id: device_id(device),
-            rate_hz: config.sample_rate,
-            channels: config.channels,
-            format: format.to_string(),
-        }
+/// What was opened.
+pub(crate) fn opened_device(
+    device: &cpal::Device,
+    config: &cpal::StreamConfig,
+    format: cpal::SampleFormat,
+) -> OpenedDevice {
+    OpenedDevice {
+        name: device_name(device),
+        id: device_id(device),
+        rate_hz: config.sample_rate,
+        channels: config.channels,
+        format: format.to_string(),
     }
 }
 
-/// Builds a stream with the 10 ms buffer in `config`, and once more with the host's default buffer if the host
-/// refuses that size.
-pub(crate) fn build_with_fallback<S>(
-    config: cpal::StreamConfig,
-    mut build: impl FnMut(cpal::StreamConfig) -> Result<S, cpal::Error>,
-) -> Result<S, cpal::Error> {
-    match build(config) {
-        Err(error) if error.kind() == cpal::ErrorKind::UnsupportedConfig => {
-            build(cpal::StreamConfig { buffer_size: cpal::BufferSize::Default, ..config })
-        }
-        other => other,
+/// A device and stream config chosen by `prepare`, waiting for `start`.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub(crate) device: cpal::Device,
+    pub(crate) config: cpal::StreamConfig,
+    pub(crate) format: cpal::SampleFormat,
+    pub(crate) name: String,
+}
+
+/// A device chosen by a selector, as the [`stream`](crate::stream) workers open it.
+#[derive(Debug)]
+pub(crate) struct CpalDevice {
+    selector: DeviceSelector,
+    direction: Direction,
+    prepared: Option<Prepared>,
+}
+
+impl CpalDevice {
+    pub(crate) fn new(selector: DeviceSelector, direction: Direction) -> Self {
+        Self { selector, direction, prepared: None }
+    }
+
+    /// Finds the device (for a reopened stream, falling back to the default one) and chooses its config.
+    pub(crate) fn prepare(&mut self, rate_hz: Option<u32>) -> Result<OpenedDevice, DeviceError> {
+        let device = self.selector.resolve_for(self.direction, rate_hz.is_some())?;
+        let (config, format) = stream_config(&device, self.direction, rate_hz)?;
+        let opened = opened_device(&device, &config, format);
+        self.prepared = Some(Prepared { device, config, format, name: opened.name.clone() });
+        Ok(opened)
+    }
+
+    /// Builds a stream of what was prepared (`build` gets the config and a callback from `callback`), with the
+    /// 10 ms buffer and once more with the host's default buffer if the host refuses that size; then starts it.
+    pub(crate) fn start<C>(
+        &mut self,
+        mut callback: impl FnMut() -> crate::Result<C>,
+        errors: &StreamErrors,
+        mut build: impl FnMut(
+            &Prepared,
+            cpal::StreamConfig,
+            C,
+            ErrorCallback,
+        ) -> Result<cpal::Stream, cpal::Error>,
+    ) -> crate::Result<cpal::Stream> {
+        use cpal::traits::StreamTrait;
+
+        let direction = self.direction;
+        let Some(prepared) = self.prepared.take() else {
+            let source = cpal::Error::with_message(cpal::ErrorKind::InvalidInput, "no device prepared");
+            return Err(DeviceError::open(direction, "none", source).into());
+        };
+        let config = prepared.config;
+        let built = match build(&prepared, config, callback()?, error_callback(errors)) {
+            Err(error) if error.kind() == cpal::ErrorKind::UnsupportedConfig => {
+                let config = cpal::StreamConfig { buffer_size: cpal::BufferSize::Default, ..config };
+                build(&prepared, config, callback()?, error_callback(errors))
+            }
+            other => other,
+        };
+        let open_error = |source| DeviceError::open(direction, &prepared.name, source);
+        let stream = built.map_err(open_error)?;
+        stream.play().map_err(open_error)?;
+        Ok(stream)
+    }
+}
+
+/// Drops a stream the worker gave up on, on a thread of its own (`voicebot-dispose`). cpal 0.18's PulseAudio host
+/// joins, when a playback stream is dropped, a thread that waits for the end of the stream; when the server killed
+/// the stream that end never comes, and the thread (with the stream) is leaked instead of the worker waiting forever.
+pub(crate) fn dispose(stream: cpal::Stream) {
+    let spawned = std::thread::Builder::new().name("voicebot-dispose".into()).spawn(move || drop(stream));
+    // Without a thread the stream was dropped by the failed spawn, here; nothing else can be done.
+    let _spawned = spawned;
+}
+
+/// The error callback of a stream: it only classifies the error and counts it (an atomic add).
+pub(crate) type ErrorCallback = Box<dyn FnMut(cpal::Error) + Send + 'static>;
+
+fn error_callback(errors: &StreamErrors) -> ErrorCallback {
+    let errors = errors.clone();
+    Box::new(move |error: cpal::Error| errors.report(error_kind(error.kind())))
+}
+
+/// Which cpal errors end a stream.
+pub(crate) fn error_kind(kind: cpal::ErrorKind) -> StreamErrorKind {
+    use cpal::ErrorKind as K;
+    match kind {
+        K::DeviceNotAvailable | K::StreamInvalidated | K::HostUnavailable => StreamErrorKind::Lost,
+        _ => StreamErrorKind::Glitch,
     }
 }

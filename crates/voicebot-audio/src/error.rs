@@ -38,6 +38,14 @@ pub enum Error {
     /// The clock task of a sink stopped abnormally (it panicked or was aborted).
     #[error("the sink clock task stopped abnormally")]
     ClockStopped,
+    /// A device stream could not be opened (a device that refuses or cannot run at the rate asked for).
+    #[error("cannot open a stream on {device:?}: {reason}")]
+    StreamOpen {
+        /// The device's name.
+        device: String,
+        /// Why.
+        reason: String,
+    },
     /// A setting is not usable.
     #[error("invalid audio config: {reason}")]
     Config {

@@ -13,7 +13,8 @@
 //! Code reachable from an audio callback ([`rt`]) touches only lock-free SPSC rings and atomics: no allocation,
 //! lock, logging or I/O (a test runs both callback bodies under an allocation checker). Resampling and jitter
 //! buffering run on a worker thread (devices) or the sink's clock task (files), never in the callback and never in
-//! a network task.
+//! a network task. A stream's error callback only counts ([`StreamErrors::report`](stream::StreamErrors::report));
+//! tearing a failed stream down and opening it again is the worker's job.
 //!
 //! # What it deliberately does not do
 //! No networking, no base64 and no knowledge of any provider's wire format: it moves samples with timestamps.
@@ -31,12 +32,17 @@
 //!   flushes everything at once and returns a [`BargeIn`], [`drained`](Speaker::drained) waits until all queued
 //!   audio has played, and [`PlaybackStats`] count underruns and overruns. [`AudioSink`]s own a speaker:
 //!   [`WavSink`], [`MemorySink`] and [`NullSink`] run a clock ([`ClockConfig`], [`Pacing`]) that calls the same
-//!   callback body as a device.
+//!   callback body as a device; its [`StallSwitch`] stops it as a device that stops calling back would.
 //! - [`Resampler`]: streaming mono resampling over rubato's synchronous FFT resampler; keeps its state across
 //!   chunks of any size, allocates only when built, and reports its [`output_delay`](Resampler::output_delay).
 //! - [`Level`] and [`LevelMeter`]: RMS and peak in dBFS, with silence at a finite floor ([`SILENCE_FLOOR_DBFS`]).
 //! - [`rt`]: the device callback bodies and their rings, usable without cpal.
-//! - With the `device` feature, `device`: `CpalSource`, `CpalSink` and `list_devices`.
+//! - [`stream`]: the seam to devices ([`OutputDevice`](stream::OutputDevice), [`InputDevice`](stream::InputDevice))
+//!   and [`DeviceSink`](stream::DeviceSink) / [`DeviceSource`](stream::DeviceSource), which open a failed stream
+//!   again with a growing wait and count it in [`DeviceStats`](stream::DeviceStats); [`fake`] devices fail on demand
+//!   so that this is testable without a sound card.
+//! - With the `device` feature, `device`: `CpalSource`, `CpalSink` (both on the `stream` workers) and
+//!   `list_devices`.
 //!
 //! ```
 //! use voicebot_audio::{JitterBuffer, JitterConfig, Level, Resampler};
@@ -63,6 +69,7 @@
 #[cfg(feature = "device")]
 pub mod device;
 mod error;
+pub mod fake;
 mod frame;
 mod jitter;
 mod level;
@@ -71,6 +78,8 @@ mod resample;
 pub mod rt;
 mod sink;
 mod source;
+mod stall;
+pub mod stream;
 mod wav;
 
 pub use error::{Error, Result};
@@ -81,4 +90,5 @@ pub use playback::{BargeIn, PlaybackStats, Speaker, SpeakerConfig};
 pub use resample::Resampler;
 pub use sink::{AudioSink, ClockConfig, MemorySink, NullSink, WavSink};
 pub use source::{AudioSource, BoxFuture, MicConfig, SourceStats};
+pub use stall::StallSwitch;
 pub use wav::{AfterEnd, WavAudio, WavSource, read_wav};

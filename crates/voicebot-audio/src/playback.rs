@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::frame::samples_to_duration;
 use crate::jitter::{JitterConfig, JitterStats};
 use crate::level::Level;
-use crate::rt::{OutputCounters, OutputFeed};
+use crate::rt::{OutputCallback, OutputCounters, OutputFeed};
 
 /// Settings of a speaker: the jitter buffer, which also fixes the rate of the audio pushed (24 kHz by default).
 #[derive(Debug, Clone, PartialEq)]
@@ -143,6 +143,17 @@ impl Speaker {
         let moved = engine.pump(lead, fast);
         self.publish(engine.is_idle());
         moved
+    }
+
+    /// Hands the output ring to a new device callback (a reopened stream); see
+    /// [`OutputFeed::reattach`](crate::rt::OutputFeed::reattach).
+    pub(crate) fn reattach(&self, channels: usize) -> Option<OutputCallback> {
+        self.engine().reattach(channels)
+    }
+
+    /// The device side's counters.
+    pub(crate) fn device_counters(&self) -> OutputCounters {
+        self.engine().device_counters()
     }
 
     /// Resolves when audio was pushed or an item ended (for pumps that sleep while idle).

@@ -8,7 +8,9 @@
 //! - Output: [`output_ring`] gives an [`OutputFeed`] (worker side) and an [`OutputCallback`] (device side).
 //!   The callback copies mono samples to every channel, pads a shortfall with silence and counts it as an
 //!   underrun, and discards stale audio after a barge-in: [`OutputFeed::flush`] publishes a ring position (the
-//!   flush epoch) and the callback skips everything before it the next time it runs.
+//!   flush epoch) and the callback skips everything before it the next time it runs. A reopened stream gets a
+//!   new callback for the same ring with [`OutputFeed::reattach`]; the old one is retired between two of its
+//!   calls (an atomic owner word) and only writes silence from then on.
 //! - Input: [`input_ring`] gives an [`InputCallback`] (device side), which downmixes to mono and counts what did
 //!   not fit as an overrun, and an [`InputDrain`] (worker side).
 

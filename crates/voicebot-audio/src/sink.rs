@@ -5,6 +5,8 @@
 //! output stream: in [`Pacing::RealTime`] every 10 ms of tokio time, writing silence when nothing is queued, so
 //! the output is a faithful time line and the cursor advances like a device's (tests use `start_paused`); in
 //! [`Pacing::Fast`] as fast as audio is ready, writing no idle silence, with the cursor counting samples consumed.
+//! Each clock has a [`StallSwitch`] that stops it as a device that stops calling back would; nothing is written
+//! while it is stalled, so a WAV file is shorter than the run by the stalls' length.
 
 mod clock;
 
@@ -19,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::frame::{Pacing, f32_to_pcm16};
 use crate::level::Level;
 use crate::playback::{BargeIn, PlaybackStats, Speaker, SpeakerConfig};
+use crate::stall::StallSwitch;
 
 /// Where model audio goes: a device, a file or memory. Implementors only provide [`speaker`](AudioSink::speaker);
 /// the other methods forward to it (see [`Speaker`] for their contracts).
@@ -231,6 +234,12 @@ macro_rules! clocked_sink {
             /// Whether the clock has stopped on its own, because writing failed.
             pub fn has_failed(&self) -> bool {
                 self.clock.is_finished()
+            }
+
+            /// The switch that stalls this sink's clock like a device that stops calling back (see
+            /// [`StallSwitch`]); every call returns the same switch.
+            pub fn stall_switch(&self) -> StallSwitch {
+                self.clock.stall_switch()
             }
         }
     )*};

@@ -160,7 +160,6 @@ impl FrameSender {
     }
 
     /// Publishes the device's overrun count (device sources).
-    #[cfg(feature = "device")]
     pub(crate) fn set_device_overruns(&self, overruns: u64) {
         self.counters.device_overruns.store(overruns, Ordering::Relaxed);
     }
@@ -187,13 +186,11 @@ impl FrameReceiver {
 }
 
 /// Cuts a stream of `f32` samples into frames for a [`FrameSender`] (device sources).
-#[cfg(any(test, feature = "device"))]
 #[derive(Debug)]
 pub(crate) struct Chunker {
     pending: Vec<f32>,
 }
 
-#[cfg(any(test, feature = "device"))]
 impl Chunker {
     pub(crate) fn new(chunk_samples: usize) -> Self {
         Self { pending: Vec::with_capacity(chunk_samples * 4) }

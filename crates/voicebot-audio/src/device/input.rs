@@ -1,45 +1,29 @@
-//! [`CpalSource`]: a microphone on a real input device.
+//! [`CpalSource`]: a microphone on a real input device, reopened when its stream fails.
 
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
-use cpal::traits::{DeviceTrait, StreamTrait};
+use cpal::traits::DeviceTrait;
 
-use super::{
-    DeviceError, DeviceSelector, Direction, OpenedDevice, build_with_fallback, stream_config,
-    with_sample_type,
-};
+use super::{CpalDevice, DeviceSelector, Direction, ErrorCallback, OpenedDevice, Prepared, with_sample_type};
 use crate::error::Result;
 use crate::frame::AudioFrame;
-use crate::resample::Resampler;
-use crate::rt::{InputCallback, InputDrain, input_ring};
-use crate::source::{
-    AudioSource, BoxFuture, Chunker, FrameReceiver, FrameSender, MicConfig, SourceStats, frame_queue,
-};
-
-/// How often the worker drains the input ring.
-const DRAIN_EVERY: Duration = Duration::from_millis(5);
+use crate::rt::InputCallback;
+use crate::source::{AudioSource, BoxFuture, MicConfig, SourceStats};
+use crate::stream::{DeviceSource, DeviceStats, InputDevice, StreamErrors};
 
 /// A microphone on an input device: mono PCM16 frames at the [`MicConfig`] rate.
 ///
-/// The device callback runs [`InputCallback::capture`] (downmix into a ring); a worker thread drains the ring
-/// every 5 ms, resamples to the requested rate and cuts frames. Dropping the source stops the stream and the
+/// The device callback runs [`InputCallback::capture`] (downmix into a ring); a worker thread (`voicebot-mic`)
+/// drains the ring every 5 ms, resamples to the requested rate, cuts frames and opens the stream again when it
+/// fails (see [`stream`](crate::stream)); frames stop meanwhile. Dropping the source stops the stream and the
 /// worker.
 pub struct CpalSource {
-    frames: FrameReceiver,
-    opened: OpenedDevice,
-    errors: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-    worker: Option<JoinHandle<()>>,
-    _stream: cpal::Stream,
+    inner: DeviceSource,
 }
 
 impl fmt::Debug for CpalSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CpalSource").field("opened", &self.opened).finish_non_exhaustive()
+        f.debug_struct("CpalSource").field("inner", &self.inner).finish()
     }
 }
 
@@ -48,107 +32,71 @@ impl CpalSource {
     /// `selector` is a [`DeviceSelector`] (or a reference to one), or an `Option<&str>` setting such as
     /// `INPUT_DEVICE_ID`.
     pub fn open(selector: impl Into<DeviceSelector>, config: MicConfig) -> Result<Self> {
-        let direction = Direction::Input;
-        let device = selector.into().resolve(direction)?;
-        let (stream_config, format) = stream_config(&device, direction)?;
-        let opened = OpenedDevice::new(&device, &stream_config, format);
-        let rate = stream_config.sample_rate;
-        let channels = usize::from(stream_config.channels);
-        let resampler = Resampler::new(rate, config.rate_hz)?;
-        let (sender, frames) = frame_queue(config)?;
-        let errors = Arc::new(AtomicU64::new(0));
-        let build = |config: cpal::StreamConfig| -> Result<(cpal::Stream, InputDrain), cpal::Error> {
-            let (callback, drain) = input_ring((rate as usize / 2).max(1024), channels);
-            let errors = Arc::clone(&errors);
-            let on_error = move |_: cpal::Error| {
-                errors.fetch_add(1, Ordering::Relaxed);
-            };
-            Ok((build_input(&device, config, format, callback, on_error)?, drain))
-        };
-        let (stream, drain) = build_with_fallback(stream_config, build)
-            .map_err(|source| DeviceError::open(direction, &opened.name, source))?;
-        stream.play().map_err(|source| DeviceError::open(direction, &opened.name, source))?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let worker = Worker { drain, resampler, chunker: Chunker::new(sender.chunk_samples()), sender };
-        let worker = {
-            let stop = Arc::clone(&stop);
-            std::thread::Builder::new()
-                .name("voicebot-mic".into())
-                .spawn(move || worker.run(&stop))
-                .map_err(DeviceError::Worker)?
-        };
-        Ok(Self { frames, opened, errors, stop, worker: Some(worker), _stream: stream })
+        let device = CpalInput(CpalDevice::new(selector.into(), Direction::Input));
+        Ok(Self { inner: DeviceSource::on_thread(device, config, "voicebot-mic")? })
     }
 
-    /// The device and stream format that were opened.
-    pub fn opened(&self) -> &OpenedDevice {
-        &self.opened
+    /// The device and stream format open now (after a reopen, possibly the default device).
+    pub fn opened(&self) -> OpenedDevice {
+        self.inner.opened()
     }
 
-    /// Errors the stream reported so far (cpal's error callback; some hosts report harmless ones).
+    /// Errors the streams reported so far (cpal's error callback; some hosts report harmless ones).
     pub fn stream_errors(&self) -> u64 {
-        self.errors.load(Ordering::Relaxed)
+        self.inner.device_stats().stream_errors
+    }
+
+    /// Errors, reopens and failed attempts to reopen.
+    pub fn device_stats(&self) -> DeviceStats {
+        self.inner.device_stats()
     }
 }
 
 impl AudioSource for CpalSource {
     fn next_frame(&mut self) -> BoxFuture<'_, Option<AudioFrame>> {
-        self.frames.next_frame()
+        self.inner.next_frame()
     }
 
     fn config(&self) -> MicConfig {
-        self.frames.config
+        self.inner.config()
     }
 
     fn stats(&self) -> SourceStats {
-        self.frames.stats()
+        self.inner.stats()
     }
 }
 
-impl Drop for CpalSource {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(worker) = self.worker.take() {
-            let _joined = worker.join();
-        }
+/// The input side of a [`CpalDevice`].
+#[derive(Debug)]
+struct CpalInput(CpalDevice);
+
+impl InputDevice for CpalInput {
+    type Stream = cpal::Stream;
+
+    fn prepare(&mut self, rate_hz: Option<u32>) -> Result<OpenedDevice> {
+        Ok(self.0.prepare(rate_hz)?)
     }
-}
 
-struct Worker {
-    drain: InputDrain,
-    resampler: Resampler,
-    chunker: Chunker,
-    sender: FrameSender,
-}
+    fn start(
+        &mut self,
+        callback: &mut dyn FnMut() -> InputCallback,
+        errors: &StreamErrors,
+    ) -> Result<cpal::Stream> {
+        self.0.start(|| Ok(callback()), errors, build_input)
+    }
 
-impl Worker {
-    fn run(mut self, stop: &AtomicBool) {
-        let mut captured = Vec::new();
-        let mut resampled = Vec::new();
-        while !stop.load(Ordering::Relaxed) {
-            std::thread::sleep(DRAIN_EVERY);
-            captured.clear();
-            resampled.clear();
-            self.drain.drain_into(&mut captured);
-            let overruns = self.drain.counters().overruns;
-            self.sender.set_device_overruns(overruns);
-            if self.resampler.process(&captured, &mut resampled).is_err()
-                || !self.chunker.push(&resampled, &mut self.sender)
-            {
-                break;
-            }
-        }
+    fn close(&mut self, stream: cpal::Stream) {
+        super::dispose(stream);
     }
 }
 
 fn build_input(
-    device: &cpal::Device,
+    prepared: &Prepared,
     config: cpal::StreamConfig,
-    format: cpal::SampleFormat,
     mut callback: InputCallback,
-    on_error: impl FnMut(cpal::Error) + Send + 'static,
-) -> Result<cpal::Stream, cpal::Error> {
-    with_sample_type!(format, T => device.build_input_stream::<T, _, _>(
+    on_error: ErrorCallback,
+) -> std::result::Result<cpal::Stream, cpal::Error> {
+    with_sample_type!(prepared.format, T => prepared.device.build_input_stream::<T, _, _>(
         config,
         move |data: &[T], _: &cpal::InputCallbackInfo| callback.capture(data),
         on_error,

@@ -7,7 +7,7 @@ use crate::frame::{pcm16_to_f32, samples_to_duration};
 use crate::jitter::JitterBuffer;
 use crate::level::{Level, LevelMeter};
 use crate::resample::Resampler;
-use crate::rt::OutputFeed;
+use crate::rt::{OutputCallback, OutputCounters, OutputFeed};
 
 /// The worker-side state behind one lock; the device callback never takes it.
 #[derive(Debug)]
@@ -158,6 +158,16 @@ impl Engine {
         }
         self.items.settle(self.feed.read_position(), self.jitter.read_position());
         Ok(moved)
+    }
+
+    /// Hands the output ring to a new device callback; see [`OutputFeed::reattach`].
+    pub(crate) fn reattach(&mut self, channels: usize) -> Option<OutputCallback> {
+        self.feed.reattach(channels)
+    }
+
+    /// The device side's counters.
+    pub(crate) fn device_counters(&self) -> OutputCounters {
+        self.feed.counters()
     }
 
     /// Everything pushed has been played (or discarded).

@@ -1,4 +1,8 @@
 //! The output ring: a worker feeds mono samples, the device callback plays them on every channel.
+//!
+//! A reopened stream gets a new callback for the same ring positions ([`OutputFeed::reattach`]): the old callback
+//! is retired through an atomic owner word it checks on entry, and the new one starts with whatever the old one
+//! had not played, so the playback cursor and the counters go on as if the device had never changed.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +26,8 @@ struct Shared {
     callbacks: AtomicU64,
     /// Samples skipped because a flush made them stale.
     skipped: AtomicU64,
+    /// Which callback owns the ring: its generation times two, plus one while it is inside `fill`.
+    owner: AtomicU64,
 }
 
 /// Counters of an output ring, read with [`OutputFeed::counters`].
@@ -43,8 +49,10 @@ pub struct OutputCounters {
 pub fn output_ring(capacity: usize, channels: usize) -> (OutputFeed, OutputCallback) {
     let (producer, consumer) = rtrb::RingBuffer::new(capacity.max(1));
     let shared = Arc::new(Shared::default());
-    let feed = OutputFeed { producer, shared: Arc::clone(&shared), written: 0, flush_to: 0 };
-    let callback = OutputCallback { consumer, shared, channels: channels.max(1), read_pos: 0 };
+    let shadow = vec![0.0; producer.buffer().capacity()];
+    let feed =
+        OutputFeed { producer, shared: Arc::clone(&shared), written: 0, flush_to: 0, shadow, generation: 0 };
+    let callback = OutputCallback { consumer, shared, channels: channels.max(1), read_pos: 0, generation: 0 };
     (feed, callback)
 }
 
@@ -56,14 +64,56 @@ pub struct OutputFeed {
     written: u64,
     /// The last flush epoch published.
     flush_to: u64,
+    /// A copy of the last `capacity` samples pushed, indexed by ring position modulo the capacity, so that a
+    /// reattached callback can be given what the retired one had not played.
+    shadow: Vec<f32>,
+    /// The generation of the callback that owns the ring.
+    generation: u64,
 }
 
 impl OutputFeed {
     /// Appends as many of `samples` as fit and returns how many did.
     pub fn push(&mut self, samples: &[f32]) -> usize {
         let (pushed, _) = self.producer.push_partial_slice(samples);
-        self.written += pushed.len() as u64;
-        pushed.len()
+        let count = pushed.len();
+        let capacity = self.shadow.len();
+        let start = usize::try_from(self.written % capacity as u64).unwrap_or(0);
+        let first = count.min(capacity - start);
+        self.shadow[start..start + first].copy_from_slice(&samples[..first]);
+        self.shadow[..count - first].copy_from_slice(&samples[first..count]);
+        self.written += count as u64;
+        count
+    }
+
+    /// Hands the ring to a new device callback with `channels` channels, for a stream opened again after the
+    /// old one failed. The current callback is retired: from its next call on it writes silence and touches
+    /// nothing. The new one takes over where it stopped: the same ring positions, counters and flush epoch,
+    /// starting with the audio the old one had not played yet. Allocates a new ring (this is worker code).
+    ///
+    /// Returns `None`, changing nothing, while the current callback is inside
+    /// [`fill`](OutputCallback::fill): try again a moment later.
+    pub fn reattach(&mut self, channels: usize) -> Option<OutputCallback> {
+        let current = self.generation * 2;
+        let next = current + 2;
+        self.shared.owner.compare_exchange(current, next, Ordering::AcqRel, Ordering::Relaxed).ok()?;
+        self.generation += 1;
+        let capacity = self.shadow.len();
+        let (producer, consumer) = rtrb::RingBuffer::new(capacity);
+        self.producer = producer;
+        let read_pos = self.shared.read_pos.load(Ordering::Acquire);
+        let unplayed = usize::try_from(self.written - read_pos).unwrap_or(capacity).min(capacity);
+        let start = usize::try_from(read_pos % capacity as u64).unwrap_or(0);
+        let first = unplayed.min(capacity - start);
+        // The fresh ring has room for all of it: at most `capacity` samples were unplayed.
+        let _fitted = self.producer.push_partial_slice(&self.shadow[start..start + first]);
+        let _fitted = self.producer.push_partial_slice(&self.shadow[..unplayed - first]);
+        Some(OutputCallback {
+            consumer,
+            shared: Arc::clone(&self.shared),
+            channels: channels.max(1),
+            read_pos,
+            generation: self.generation,
+        })
     }
 
     /// Free slots now.
@@ -129,6 +179,8 @@ pub struct OutputCallback {
     shared: Arc<Shared>,
     channels: usize,
     read_pos: u64,
+    /// Matches the owner word while this callback owns the ring.
+    generation: u64,
 }
 
 impl OutputCallback {
@@ -146,8 +198,20 @@ impl OutputCallback {
 
     /// Fills an interleaved device buffer: first skips audio made stale by a flush, then copies one mono sample
     /// to every channel of each frame, then pads any shortfall with silence and counts an underrun.
-    /// A trailing partial frame is written as silence.
+    /// A trailing partial frame is written as silence. A callback retired by [`OutputFeed::reattach`] writes
+    /// silence and counts nothing.
     pub fn fill<S: Sample>(&mut self, out: &mut [S]) {
+        let owner = self.generation * 2;
+        if self.shared.owner.compare_exchange(owner, owner + 1, Ordering::Acquire, Ordering::Relaxed).is_err()
+        {
+            out.fill(S::SILENCE);
+            return;
+        }
+        self.fill_owned(out);
+        self.shared.owner.store(owner, Ordering::Release);
+    }
+
+    fn fill_owned<S: Sample>(&mut self, out: &mut [S]) {
         let channels = self.channels;
         let frames = out.len() / channels;
         let flush_to = self.shared.flush_to.load(Ordering::Acquire);
@@ -242,6 +306,50 @@ mod tests {
         }
         assert_eq!(feed.written(), 40);
         assert_eq!(feed.buffered(), 0);
+    }
+
+    #[test]
+    fn a_reattached_callback_plays_what_the_retired_one_had_not() {
+        let (mut feed, mut old) = output_ring(8, 1);
+        feed.push(&[0.1, 0.2, 0.3, 0.4, 0.5]);
+        let mut out = [0.0_f32; 2];
+        old.fill(&mut out);
+        feed.push(&[0.6, 0.7, 0.8, 0.9]);
+        let mut new = feed.reattach(2).unwrap();
+        assert_eq!(new.channels(), 2);
+        let mut retired = [1.0_f32; 3];
+        old.fill(&mut retired);
+        assert_eq!(retired, [0.0; 3], "the retired callback writes silence");
+        assert_eq!(feed.read_position(), 2, "and takes nothing");
+        assert_eq!(feed.buffered(), 7);
+        let mut out = [0.0_f32; 16];
+        new.fill(&mut out);
+        assert_eq!(out[..14], [0.3, 0.3, 0.4, 0.4, 0.5, 0.5, 0.6, 0.6, 0.7, 0.7, 0.8, 0.8, 0.9, 0.9]);
+        assert_eq!(feed.read_position(), 9);
+        assert_eq!(
+            feed.counters(),
+            OutputCounters { underruns: 1, underrun_frames: 1, frames: 10, callbacks: 2, skipped: 0 }
+        );
+        feed.push(&[0.25; 8]);
+        let mut again = feed.reattach(1).unwrap();
+        let mut out = [0.0_f32; 8];
+        again.fill(&mut out);
+        assert_eq!(out, [0.25; 8], "the shadow wraps with the ring");
+    }
+
+    #[test]
+    fn a_flush_before_a_reattach_is_still_skipped() {
+        let (mut feed, mut old) = output_ring(8, 1);
+        feed.push(&[0.5; 6]);
+        let mut out = [0.0_f32; 2];
+        old.fill(&mut out);
+        feed.flush();
+        feed.push(&[0.75; 2]);
+        let mut new = feed.reattach(1).unwrap();
+        let mut out = [0.0_f32; 4];
+        new.fill(&mut out);
+        assert_eq!(out, [0.75, 0.75, 0.0, 0.0]);
+        assert_eq!(feed.counters().skipped, 4);
     }
 
     #[test]

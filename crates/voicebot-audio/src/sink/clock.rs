@@ -1,4 +1,6 @@
 //! The sink clock: a tokio task that plays the speaker's output ring through the device callback body.
+//!
+//! Its [`StallSwitch`] stops it the way a device stops calling back: while stalled it takes nothing from the ring.
 
 use std::time::Duration;
 
@@ -10,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::frame::{Pacing, duration_to_samples};
 use crate::playback::{Speaker, SpeakerConfig};
 use crate::rt::{OutputCallback, output_ring};
+use crate::stall::StallSwitch;
 
 /// Where a clocked sink puts what it plays.
 pub(super) trait FrameWriter: Send + 'static {
@@ -27,6 +30,7 @@ pub(super) trait FrameWriter: Send + 'static {
 pub(super) struct Clock {
     task: JoinHandle<Result<u64>>,
     cancel: DropGuard,
+    stall: StallSwitch,
 }
 
 impl Clock {
@@ -45,15 +49,22 @@ impl Clock {
         let (feed, callback) = output_ring(tick_frames * 4 + clock.rate_hz as usize / 25, 1);
         let speaker = Speaker::new(config, clock.rate_hz, feed)?;
         let cancel = CancellationToken::new();
+        let stall = StallSwitch::new();
         let run = Run {
             speaker: speaker.clone(),
             callback,
             writer: Box::new(writer),
             tick_frames,
             cancel: cancel.clone(),
+            stall: stall.clone(),
         };
         let task = runtime.spawn(run.run(clock.pacing, clock.tick));
-        Ok((speaker, Self { task, cancel: cancel.drop_guard() }))
+        Ok((speaker, Self { task, cancel: cancel.drop_guard(), stall }))
+    }
+
+    /// The switch that stalls this clock.
+    pub(super) fn stall_switch(&self) -> StallSwitch {
+        self.stall.clone()
     }
 
     /// Whether the task has stopped (it only stops on its own when writing fails).
@@ -63,7 +74,7 @@ impl Clock {
 
     /// Stops the clock and returns the frames played, or the error that stopped it.
     pub(super) async fn finish(self) -> Result<u64> {
-        let Self { task, cancel } = self;
+        let Self { task, cancel, stall: _ } = self;
         drop(cancel);
         task.await.map_err(|_| Error::ClockStopped)?
     }
@@ -75,6 +86,7 @@ struct Run {
     writer: Box<dyn FrameWriter>,
     tick_frames: usize,
     cancel: CancellationToken,
+    stall: StallSwitch,
 }
 
 impl Run {
@@ -90,6 +102,8 @@ impl Run {
     }
 
     /// One tick of device time every `tick`; late ticks are caught up so the written time line stays true.
+    /// A stall is not late: the time it lasted is lost, as on a device, and the clock restarts one tick after the
+    /// switch is resumed.
     async fn real_time(&mut self, tick: Duration, buffer: &mut [f32]) -> Result<u64> {
         let mut interval = tokio::time::interval(tick);
         interval.set_missed_tick_behavior(MissedTickBehavior::Burst);
@@ -99,6 +113,13 @@ impl Run {
                 biased;
                 () = self.cancel.cancelled() => return Ok(played),
                 _ = interval.tick() => {}
+            }
+            if self.stall.is_stalled() {
+                if !self.wait_resumed().await {
+                    return Ok(played);
+                }
+                interval.reset();
+                continue;
             }
             self.speaker.pump(self.tick_frames, false)?;
             self.callback.fill(buffer);
@@ -111,6 +132,9 @@ impl Run {
     async fn fast(&mut self, buffer: &mut [f32]) -> Result<u64> {
         let mut played = 0;
         loop {
+            if self.stall.is_stalled() && !self.wait_resumed().await {
+                return Ok(played);
+            }
             self.speaker.pump(self.tick_frames, true)?;
             let ready = self.callback.available().min(buffer.len());
             if ready > 0 {
@@ -129,6 +153,18 @@ impl Run {
                 biased;
                 () = self.cancel.cancelled() => return Ok(played),
                 () = self.speaker.woken() => {}
+            }
+        }
+    }
+
+    /// Waits while the clock is stalled; false when it was stopped meanwhile.
+    fn wait_resumed(&self) -> impl Future<Output = bool> + Send + 'static {
+        let (cancel, stall) = (self.cancel.clone(), self.stall.clone());
+        async move {
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => false,
+                () = stall.resumed() => true,
             }
         }
     }
