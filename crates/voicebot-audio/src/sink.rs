@@ -58,6 +58,12 @@ pub trait AudioSink: Send + Sync + fmt::Debug {
     fn level(&self) -> Level {
         self.speaker().level()
     }
+
+    /// Stream errors and reopens of a device sink ([`crate::stream::DeviceSink`], `CpalSink`); `None` for sinks
+    /// without a device stream (files, memory).
+    fn device_stats(&self) -> Option<crate::stream::DeviceStats> {
+        None
+    }
 }
 
 /// The clock of a [`WavSink`], [`MemorySink`] or [`NullSink`].

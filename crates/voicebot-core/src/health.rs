@@ -1,5 +1,6 @@
 //! [`Health`]: notices a microphone that stops delivering frames and a speaker that stops taking samples, and
-//! says so in the journal once when it happens and once when it recovers.
+//! says so in the journal once when it happens and once when it recovers; reports a device speaker's stream
+//! errors and reopens as they change.
 //!
 //! A device that stalls (a USB headset unplugged, a laptop lid closed, a PulseAudio server restarting) does not
 //! end a run: the pipelines keep their sessions and go on when audio flows again. The pipeline actors call
@@ -28,6 +29,8 @@ pub(crate) struct Health {
     played: u64,
     waiting_since: Option<Instant>,
     speaker_stalled: Option<Instant>,
+    /// The speaker stream's errors and reopens last reported.
+    stream: (u64, u64),
 }
 
 impl Health {
@@ -38,6 +41,7 @@ impl Health {
             played: 0,
             waiting_since: None,
             speaker_stalled: None,
+            stream: (0, 0),
         }
     }
 
@@ -59,6 +63,17 @@ impl Health {
         if self.mic_stalled.is_none() && silent >= STALL_AFTER {
             self.mic_stalled = Some(now);
             entries.push(Entry::DeviceStalled { device: "microphone".into(), silent_ms: millis(silent) });
+        }
+        if let Some(device) = speaker.device_stats()
+            && (device.stream_errors, device.reopens) != self.stream
+        {
+            self.stream = (device.stream_errors, device.reopens);
+            entries.push(Entry::DeviceStream {
+                device: "speaker".into(),
+                stream_errors: device.stream_errors,
+                reopens: device.reopens,
+                open: device.open,
+            });
         }
         let stats = speaker.stats();
         let played = stats.device.frames;

@@ -176,6 +176,17 @@ pub enum Entry {
         /// How long it made no progress, in all.
         after_ms: u64,
     },
+    /// A device's stream failed or was opened again (the counts so far).
+    DeviceStream {
+        /// `speaker`.
+        device: String,
+        /// Errors its streams reported.
+        stream_errors: u64,
+        /// Streams opened again after one failed.
+        reopens: u64,
+        /// Whether a stream is open now.
+        open: bool,
+    },
     /// Something went wrong but the pipeline carried on.
     Warning {
         /// What.
@@ -246,6 +257,10 @@ impl Entry {
             Entry::DeviceRecovered { device, after_ms } => {
                 format!("{device} works again after {:.1} s", *after_ms as f64 / 1000.0)
             }
+            Entry::DeviceStream { device, stream_errors, reopens, open } => format!(
+                "{device} stream: {stream_errors} errors, reopened {reopens} times, {}",
+                if *open { "playing" } else { "closed" }
+            ),
             Entry::Warning { message } => format!("warning: {message}"),
             Entry::Failed { message, .. } => format!("failed: {message}"),
         }

@@ -20,9 +20,11 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use voicebot_core::audio::fake::FakeOutput;
+use voicebot_core::audio::stream::{DeviceSink, DeviceStats};
 use voicebot_core::audio::{
-    AfterEnd, AudioFrame, AudioSource, BoxFuture, ClockConfig, MicConfig, Pacing, SourceStats, SpeakerConfig,
-    WavSink, WavSource,
+    AfterEnd, AudioFrame, AudioSink, AudioSource, BoxFuture, ClockConfig, MicConfig, Pacing, SourceStats,
+    SpeakerConfig, WavSink, WavSource,
 };
 use voicebot_core::config::{Config, ConfigSources};
 use voicebot_core::journal::{Entry, Journal, Stamped};
@@ -138,6 +140,8 @@ struct Plan {
     sim_late_ms: Option<u64>,
     /// The microphone delivers nothing from `.0` ms for `.1` ms.
     mic_stall: Option<(u64, u64)>,
+    /// What happens to the speaker.
+    speaker: SpeakerFault,
     /// How long a reader may stay silent with its script (the default is 15 s).
     reader_timeout: Option<Duration>,
     /// Journal kinds that must appear: the fault and the recovery.
@@ -155,11 +159,22 @@ impl Default for Plan {
             second_at_ms: 6_000,
             sim_late_ms: None,
             mic_stall: None,
+            speaker: SpeakerFault::None,
             reader_timeout: None,
             expect: Vec::new(),
             first_answered: true,
         }
     }
+}
+
+/// What a row does to the speaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SpeakerFault {
+    None,
+    /// The WAV speaker's device clock stops at `.0` ms for `.1` ms (a hung USB speaker, a suspended laptop).
+    Stall(u64, u64),
+    /// A device speaker whose stream is lost at each of these times (ms): it must be opened again.
+    StreamLost(&'static [u64]),
 }
 
 /// A row of the matrix.
@@ -543,6 +558,25 @@ fn matrix() -> Vec<Row> {
         )
     };
     rows.push(transient("a stalled mic", vec![stall(Handoff), stall(Direct)]));
+    let stalled = |assistant| {
+        let plan = Plan {
+            speaker: SpeakerFault::Stall(2_000, 3_000),
+            second_at_ms: 7_000,
+            expect: vec!["device_stalled", "device_recovered"],
+            ..Plan::default()
+        };
+        (assistant, plan)
+    };
+    rows.push(transient("a stalled speaker", vec![stalled(Handoff), stalled(Direct)]));
+    let lost = |assistant| {
+        let plan = Plan {
+            speaker: SpeakerFault::StreamLost(&[2_000, 2_400, 2_800, 3_200]),
+            expect: vec!["device_stream"],
+            ..Plan::default()
+        };
+        (assistant, plan)
+    };
+    rows.push(transient("a speaker whose stream errors repeatedly", vec![lost(Handoff), lost(Direct)]));
     rows.push(transient(
         "session_expired",
         vec![(
@@ -695,11 +729,78 @@ impl AudioSource for StallingMic {
     }
 }
 
+/// The speaker of a transient run: a WAV file on a clock that may stall, or a fake device whose stream fails.
+enum Speaker {
+    Wav { sink: WavSink, stall: Option<tokio::task::JoinHandle<()>> },
+    Device { sink: DeviceSink, faults: tokio::task::JoinHandle<()> },
+}
+
+impl Speaker {
+    fn open(path: &Path, fault: SpeakerFault, started: tokio::time::Instant) -> Speaker {
+        let config = SpeakerConfig::new(24_000);
+        match fault {
+            SpeakerFault::StreamLost(times) => {
+                let device = FakeOutput::new(24_000, 1);
+                let control = device.clone();
+                let sink = DeviceSink::start(device, &config).unwrap();
+                let faults = tokio::spawn(async move {
+                    for ms in times {
+                        tokio::time::sleep_until(started + Duration::from_millis(*ms)).await;
+                        control.lose_stream();
+                    }
+                });
+                Speaker::Device { sink, faults }
+            }
+            SpeakerFault::Stall(at, length) => {
+                let sink = WavSink::create(path, &config, ClockConfig::new(24_000)).unwrap();
+                let switch = sink.stall_switch();
+                let stall = tokio::spawn(async move {
+                    tokio::time::sleep_until(started + Duration::from_millis(at)).await;
+                    switch.stall();
+                    tokio::time::sleep(Duration::from_millis(length)).await;
+                    switch.resume();
+                });
+                Speaker::Wav { sink, stall: Some(stall) }
+            }
+            SpeakerFault::None => {
+                let sink = WavSink::create(path, &config, ClockConfig::new(24_000)).unwrap();
+                Speaker::Wav { sink, stall: None }
+            }
+        }
+    }
+
+    fn sink(&self) -> &dyn AudioSink {
+        match self {
+            Speaker::Wav { sink, .. } => sink,
+            Speaker::Device { sink, .. } => sink,
+        }
+    }
+
+    /// Stops the speaker (the WAV is finished); the device's counters, for a device.
+    async fn finish(self) -> Option<DeviceStats> {
+        match self {
+            Speaker::Wav { sink, stall } => {
+                if let Some(stall) = stall {
+                    stall.abort();
+                }
+                sink.finish().await.unwrap();
+                None
+            }
+            Speaker::Device { sink, faults } => {
+                faults.abort();
+                Some(sink.device_stats())
+            }
+        }
+    }
+}
+
 /// What one transient run showed.
 #[derive(Debug)]
 struct Outcome {
     journal: Vec<Stamped>,
     result: Result<(), String>,
+    /// The device speaker's counters, when the row used one.
+    device: Option<DeviceStats>,
     elapsed: Duration,
     connections: usize,
 }
@@ -756,7 +857,7 @@ async fn run_transient(row: &'static str, assistant: Assistant, plan: Plan) -> O
         stall: plan.mic_stall.map(|(at, len)| (Duration::from_millis(at), Duration::from_millis(len))),
     };
     let wav_path = dir.join("reply.wav");
-    let speaker = WavSink::create(&wav_path, &SpeakerConfig::new(24_000), ClockConfig::new(24_000)).unwrap();
+    let speaker = Speaker::open(&wav_path, plan.speaker, started);
     let cancel = CancellationToken::new();
 
     // The sim handle lives in a slot the watcher fills when a late simulator starts.
@@ -827,7 +928,7 @@ async fn run_transient(row: &'static str, assistant: Assistant, plan: Plan) -> O
         if let Some(timeout) = plan.reader_timeout {
             pipeline.reader_timeout = timeout;
         }
-        pipeline.run(&mut mic, &speaker, cancel.clone()).await.map(|_| ())
+        pipeline.run(&mut mic, speaker.sink(), cancel.clone()).await.map(|_| ())
     } else {
         let mut pipeline = assemble::direct(&config, journal.clone(), None).unwrap();
         let mut tools = ToolRegistry::with_builtins(&dir).unwrap();
@@ -842,7 +943,7 @@ async fn run_transient(row: &'static str, assistant: Assistant, plan: Plan) -> O
             ))
             .unwrap();
         pipeline.tools = Arc::new(tools);
-        pipeline.run(&mut mic, &speaker, cancel.clone()).await.map(|_| ())
+        pipeline.run(&mut mic, speaker.sink(), cancel.clone()).await.map(|_| ())
     };
     let elapsed = started.elapsed();
     drop(journal);
@@ -852,7 +953,7 @@ async fn run_transient(row: &'static str, assistant: Assistant, plan: Plan) -> O
     if let Some(sim) = sim {
         sim.shutdown().await;
     }
-    speaker.finish().await.unwrap();
+    let device = speaker.finish().await;
     // Every byte written: the journal as JSON lines and the WAV (its header included) are scanned for the keys.
     for stamped in &journal {
         scan(&serde_json::to_vec(stamped).unwrap());
@@ -860,7 +961,7 @@ async fn run_transient(row: &'static str, assistant: Assistant, plan: Plan) -> O
     scan(&std::fs::read(&wav_path).unwrap_or_default());
     let result = result.map_err(|err: PipelineError| err.to_string());
     let _ = std::fs::remove_dir_all(&dir);
-    Outcome { journal, result, elapsed, connections }
+    Outcome { journal, result, elapsed, connections, device }
 }
 
 /// The entry's `kind` as the journal writes it.
@@ -919,6 +1020,12 @@ fn check_transient(assistant: Assistant, plan: &Plan, outcome: &Outcome) -> Vec<
     let tool_calls = journal.iter().filter(|e| matches!(e.entry, Entry::ToolCall { .. })).count();
     if tool_calls > 2 {
         failures.push(format!("{tool_calls} tool calls for two requests"));
+    }
+    if let (SpeakerFault::StreamLost(times), Some(device)) = (plan.speaker, outcome.device) {
+        if device.reopens < times.len() as u64 || !device.open {
+            failures
+                .push(format!("the speaker stream was lost {} times and reopened {device:?}", times.len()));
+        }
     }
     for kind in &plan.expect {
         if !journal.iter().any(|e| kinds(&e.entry).iter().any(|k| k == kind)) {
@@ -1045,8 +1152,10 @@ fn refusals(sim: &SimHandle) -> usize {
         c.close.as_ref().is_some_and(|close| close.by == Direction::Sent && matches!(close.code, 1007 | 1008))
     };
     // Only an `error` event that refuses the session counts: the service also sends benign ones.
+    // (A refused Responses request is counted by its HTTP status, not again by the body it answered.)
     let refusing = |f: &voicebot_sim::Frame| {
         f.direction == Direction::Sent
+            && f.api != Api::Responses
             && f.kind == "error"
             && matches!(f.value()["error"]["code"].as_str(), Some("model_not_found" | "invalid_api_key"))
     };
@@ -1140,6 +1249,7 @@ async fn the_fault_matrix() {
                             "warning",
                             "device_stalled",
                             "device_recovered",
+                            "device_stream",
                             TOOL_ERROR,
                             BRAIN_ERROR,
                             BRAIN_RETRIED,

@@ -56,6 +56,10 @@ impl AudioSink for CpalSink {
     fn speaker(&self) -> &Speaker {
         self.inner.speaker()
     }
+
+    fn device_stats(&self) -> Option<DeviceStats> {
+        Some(CpalSink::device_stats(self))
+    }
 }
 
 /// The output side of a [`CpalDevice`].

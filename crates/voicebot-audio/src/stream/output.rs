@@ -153,6 +153,10 @@ impl AudioSink for DeviceSink {
     fn speaker(&self) -> &Speaker {
         &self.speaker
     }
+
+    fn device_stats(&self) -> Option<DeviceStats> {
+        Some(DeviceSink::device_stats(self))
+    }
 }
 
 /// The worker: the device, the speaker it plays and the link watching the stream.
