@@ -1021,11 +1021,10 @@ fn check_transient(assistant: Assistant, plan: &Plan, outcome: &Outcome) -> Vec<
     if tool_calls > 2 {
         failures.push(format!("{tool_calls} tool calls for two requests"));
     }
-    if let (SpeakerFault::StreamLost(times), Some(device)) = (plan.speaker, outcome.device) {
-        if device.reopens < times.len() as u64 || !device.open {
-            failures
-                .push(format!("the speaker stream was lost {} times and reopened {device:?}", times.len()));
-        }
+    if let (SpeakerFault::StreamLost(times), Some(device)) = (plan.speaker, outcome.device)
+        && (device.reopens < times.len() as u64 || !device.open)
+    {
+        failures.push(format!("the speaker stream was lost {} times and reopened {device:?}", times.len()));
     }
     for kind in &plan.expect {
         if !journal.iter().any(|e| kinds(&e.entry).iter().any(|k| k == kind)) {
