@@ -69,11 +69,14 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, tracker: T
             };
             match accepted {
                 Ok(Ok(stream)) => {
-                    shared.tls_handshake(None);
+                    let server_name = stream.get_ref().1.server_name().map(str::to_owned);
+                    shared.tls_handshake(None, server_name);
                     serve_connection(stream, shared.clone(), inner).await;
                 }
-                Ok(Err(err)) => shared.tls_handshake(Some(err.to_string())),
-                Err(_) => shared.tls_handshake(Some("the client did not finish its handshake".to_owned())),
+                Ok(Err(err)) => shared.tls_handshake(Some(err.to_string()), None),
+                Err(_) => {
+                    shared.tls_handshake(Some("the client did not finish its handshake".to_owned()), None)
+                }
             }
         });
     }

@@ -109,9 +109,9 @@ impl Shared {
         self
     }
 
-    /// Records the end of a TLS handshake: `error` is why it failed.
-    pub(crate) fn tls_handshake(&self, error: Option<String>) {
-        let handshake = TlsHandshake { at: self.now(), error };
+    /// Records the end of a TLS handshake: `error` is why it failed, `server_name` the name the client asked for.
+    pub(crate) fn tls_handshake(&self, error: Option<String>, server_name: Option<String>) {
+        let handshake = TlsHandshake { at: self.now(), error, server_name };
         if let Some(error) = &handshake.error {
             tracing::debug!(%error, "TLS handshake failed");
         }

@@ -87,6 +87,8 @@ pub struct TlsHandshake {
     pub at: Duration,
     /// Why it failed (the client's alert, say `received fatal alert: UnknownCA`), or `None` when it succeeded.
     pub error: Option<String>,
+    /// The name the client sent in its SNI extension (none for an IP address), when the handshake succeeded.
+    pub server_name: Option<String>,
 }
 
 /// The TLS side of a running simulator.

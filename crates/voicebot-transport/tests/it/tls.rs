@@ -210,3 +210,33 @@ async fn a_certificate_for_another_host_is_a_certificate_error_at_the_first_atte
     refused_by_every_client(&sim, &trusting(&sim), expected).await;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_host_name_is_sent_as_sni_and_checked_against_the_certificate() {
+    let sim = start(TlsOptions::new()).await;
+    let port = sim.addr().port();
+    // By name, as the real services are reached: the client sends the name (SNI) and checks it.
+    let endpoint = GeminiEndpoint::parse(&format!("https://localhost:{port}")).unwrap();
+    let transport =
+        GeminiLive::new(endpoint, ApiKey::new(KEY)).with_retry(retries()).with_trust(trusting(&sim));
+    let config = SessionConfig::new("gemini-2.5-flash-native-audio-preview-12-2025", "Read aloud.");
+    let session = within("connect by name", transport.connect(config)).await.unwrap();
+    within("ready", async {
+        while let Some(event) = session.next_event().await {
+            if matches!(event, RealtimeEvent::Ready { .. }) {
+                break;
+            }
+        }
+    })
+    .await;
+    let endpoint = OpenAiEndpoint::parse(&format!("https://localhost:{port}/v1")).unwrap();
+    let client = ResponsesClient::new(&endpoint, ApiKey::new(KEY), "gpt-5-mini")
+        .unwrap()
+        .with_trust(&trusting(&sim))
+        .unwrap();
+    within("an answer by name", client.complete(TextRequest::new("Answer.", "Hi?"))).await.unwrap();
+    let names: Vec<Option<String>> = sim.tls_handshakes().into_iter().map(|h| h.server_name).collect();
+    assert_eq!(names, [Some("localhost".to_owned()), Some("localhost".to_owned())], "SNI sent both times");
+    session.close().await.unwrap();
+    sim.shutdown().await;
+}
