@@ -110,6 +110,27 @@ pub(crate) struct Dial {
     pub(crate) trust: Trust,
 }
 
+impl Dial {
+    /// How to open `url` with `headers` (secret values marked sensitive) under `limits`, trusting `trust`.
+    pub(crate) fn new(
+        url: &reqwest::Url,
+        headers: &[(&'static str, String)],
+        limits: &crate::realtime::Limits,
+        trust: &Trust,
+        encode_audio: AudioEncoder,
+    ) -> Result<Dial, Error> {
+        let (request, host) = request(url, headers)?;
+        Ok(Dial {
+            request,
+            host,
+            timeout: limits.connect_timeout,
+            encode_audio,
+            max_message_bytes: limits.max_message_bytes,
+            trust: trust.clone(),
+        })
+    }
+}
+
 impl Link {
     /// Connects and starts the reader and writer. Audio stays off until [`Link::enable_audio`].
     pub(crate) async fn open(
@@ -222,7 +243,7 @@ impl Link {
 
 /// A client request for `url` with extra headers; secret header values are marked sensitive. Returns the
 /// request and `host:port` for logs.
-pub(crate) fn request(
+fn request(
     url: &reqwest::Url,
     headers: &[(&'static str, String)],
 ) -> Result<(Request, String), Error> {

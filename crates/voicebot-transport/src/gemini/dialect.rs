@@ -23,7 +23,7 @@ use crate::secret::ApiKey;
 use crate::session::{Command, SeedRole};
 use crate::tls::Trust;
 use crate::ws::dialect::{Action, Dialect, Frame, Ignored};
-use crate::ws::{AudioEncoder, Dial, request};
+use crate::ws::{AudioEncoder, Dial};
 
 /// How many tool call ids are remembered for de-duplication.
 const TRACKED_CALLS: usize = 1024;
@@ -234,15 +234,7 @@ impl Dialect for GeminiWire {
                 url.query_pairs_mut().append_pair("key", self.key.expose());
             }
         }
-        let (request, host) = request(&url, &headers)?;
-        Ok(Dial {
-            request,
-            host,
-            timeout: limits.connect_timeout,
-            encode_audio: encode_audio as AudioEncoder,
-            max_message_bytes: limits.max_message_bytes,
-            trust: self.trust.clone(),
-        })
+        Dial::new(&url, &headers, limits, &self.trust, encode_audio as AudioEncoder)
     }
 
     fn handshake(&mut self, config: &SessionConfig) -> Result<(Vec<String>, bool)> {

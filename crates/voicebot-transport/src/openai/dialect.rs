@@ -24,7 +24,7 @@ use crate::secret::ApiKey;
 use crate::session::{Command, SeedItem, SeedRole};
 use crate::tls::Trust;
 use crate::ws::dialect::{Action, Dialect, Frame, Ignored};
-use crate::ws::{AudioEncoder, Dial, request};
+use crate::ws::{AudioEncoder, Dial};
 
 /// Output audio samples per millisecond (PCM16 mono at 24 kHz).
 const SAMPLES_PER_MS: u64 = 24;
@@ -327,15 +327,7 @@ impl Dialect for OpenAiWire {
         if self.dialect == OpenAiDialect::Beta {
             headers.push(("openai-beta", "realtime=v1".to_owned()));
         }
-        let (request, host) = request(&url, &headers)?;
-        Ok(Dial {
-            request,
-            host,
-            timeout: limits.connect_timeout,
-            encode_audio: encode_audio as AudioEncoder,
-            max_message_bytes: limits.max_message_bytes,
-            trust: self.trust.clone(),
-        })
+        Dial::new(&url, &headers, limits, &self.trust, encode_audio as AudioEncoder)
     }
 
     fn handshake(&mut self, config: &SessionConfig) -> Result<(Vec<String>, bool)> {
