@@ -56,3 +56,18 @@ soak minutes="120":
 # The fault matrix with its table of results (docs/reliability.md).
 faults:
     cargo test -p voicebot --test e2e the_fault_matrix -- --nocapture
+
+# Fuzzes one target for `time` seconds at the lowest priority (nightly and cargo-fuzz needed; see docs/fuzzing.md).
+fuzz target="openai_server" time="600":
+    mkdir -p fuzz/corpus/{{target}}
+    nice -n 19 cargo +nightly fuzz run {{target}} fuzz/corpus/{{target}} fixtures/fuzz/{{target}} -- -max_total_time={{time}} -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+
+# Every fuzz target in turn, one at a time, `time` seconds each.
+fuzz-all time="600":
+    for target in $(cargo +nightly fuzz list); do just fuzz "$target" {{time}} || exit 1; done
+
+# Minimizes fuzz/corpus/<target> (edges only, set cover) into the committed fixtures/fuzz/<target>, keeping crashes/.
+fuzz-cmin target:
+    nice -n 19 cargo +nightly fuzz cmin {{target}} fuzz/corpus/{{target}} -- -use_counters=0 -set_cover_merge=1 -rss_limit_mb=2048 -timeout=10
+    find fixtures/fuzz/{{target}} -maxdepth 1 -type f -delete
+    cp fuzz/corpus/{{target}}/* fixtures/fuzz/{{target}}/

@@ -32,6 +32,13 @@ pub enum Error {
         #[source]
         source: hound::Error,
     },
+    /// WAV data from a reader (not a file) could not be read.
+    #[error("wav data: {source}")]
+    WavData {
+        /// What hound said.
+        #[source]
+        source: hound::Error,
+    },
     /// A source or sink that runs a task was started outside a tokio runtime.
     #[error("no tokio runtime: start audio sources and sinks from inside one")]
     NoRuntime,

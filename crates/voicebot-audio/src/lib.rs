@@ -91,4 +91,4 @@ pub use resample::Resampler;
 pub use sink::{AudioSink, ClockConfig, MemorySink, NullSink, WavSink};
 pub use source::{AudioSource, BoxFuture, MicConfig, SourceStats};
 pub use stall::StallSwitch;
-pub use wav::{AfterEnd, WavAudio, WavSource, read_wav};
+pub use wav::{AfterEnd, WavAudio, WavSource, read_wav, read_wav_from};

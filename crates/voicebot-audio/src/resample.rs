@@ -32,6 +32,10 @@ pub struct Resampler {
 }
 
 impl Resampler {
+    /// The largest magnitude [`process`](Resampler::process) converts; larger samples are limited to it. Audio
+    /// lives in `[-1, 1]`; this leaves room for any gain while keeping every FFT sum finite.
+    pub const MAX_SAMPLE: f32 = 32_768.0;
+
     /// Builds a resampler from `from_hz` to `to_hz`, converting about 10 ms of input per internal chunk.
     ///
     /// Fails if either rate is zero.
@@ -97,7 +101,9 @@ impl Resampler {
 
     /// Resamples `input` and appends every output frame that is ready to `out`.
     ///
-    /// Input that does not fill a whole internal chunk is kept for the next call.
+    /// Input that does not fill a whole internal chunk is kept for the next call. When the rates differ, a NaN or
+    /// infinite sample is read as silence and a finite one is limited to `±`[`MAX_SAMPLE`](Self::MAX_SAMPLE), since
+    /// rubato's FFT panics on a NaN (which an overflow also produces); equal rates copy the input unchanged.
     pub fn process(&mut self, mut input: &[f32], out: &mut Vec<f32>) -> Result<()> {
         self.frames_in += input.len() as u64;
         if self.inner.is_none() {
@@ -108,7 +114,10 @@ impl Resampler {
         while !input.is_empty() {
             let take = (self.pending.len() - self.filled).min(input.len());
             let (head, rest) = input.split_at(take);
-            self.pending[self.filled..self.filled + take].copy_from_slice(head);
+            for (slot, &sample) in self.pending[self.filled..self.filled + take].iter_mut().zip(head) {
+                *slot =
+                    if sample.is_finite() { sample.clamp(-Self::MAX_SAMPLE, Self::MAX_SAMPLE) } else { 0.0 };
+            }
             self.filled += take;
             input = rest;
             if self.filled == self.pending.len() {
@@ -191,6 +200,20 @@ mod tests {
     /// The middle of a signal, leaving out `edge` frames at both ends (filter delay and ramp).
     fn middle(samples: &[f32], edge: usize) -> &[f32] {
         &samples[edge..samples.len() - edge]
+    }
+
+    #[test]
+    fn nan_infinite_and_huge_samples_do_not_panic_the_fft() {
+        // A float WAV can hold anything; rubato panicked on the NaN that these produce inside its FFT.
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, f32::MAX, -9.0e36] {
+            let mut input = sine(440.0, 32_000, 3_200, 0.5);
+            input[100] = bad;
+            input[1_000..1_010].fill(bad);
+            let output = resample_all(32_000, 16_000, &input);
+            assert!(output.iter().all(|sample| sample.is_finite()), "{bad}");
+        }
+        let huge = resample_all(48_000, 24_000, &vec![f32::MAX; 4_800]);
+        assert!(huge.iter().all(|sample| sample.abs() <= 2.0 * Resampler::MAX_SAMPLE));
     }
 
     #[test]

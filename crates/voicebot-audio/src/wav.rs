@@ -1,5 +1,8 @@
-//! [`WavSource`]: a WAV file as a microphone, and [`read_wav`] to decode any WAV to mono `f32`.
+//! [`WavSource`]: a WAV file as a microphone, and [`read_wav`] (a file) or [`read_wav_from`] (any reader) to decode
+//! any WAV to mono `f32`.
 
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -29,21 +32,35 @@ pub struct WavAudio {
 pub fn read_wav(path: impl AsRef<Path>) -> Result<WavAudio> {
     let path = path.as_ref();
     let wav_error = |source| Error::Wav { path: path.to_path_buf(), source };
-    let mut reader = hound::WavReader::open(path).map_err(wav_error)?;
+    // What `hound::WavReader::open` does, so the errors are the same as before `read_wav_from` existed.
+    let file = File::open(path).map_err(|err| wav_error(hound::Error::IoError(err)))?;
+    decode_wav(BufReader::new(file)).map_err(wav_error)
+}
+
+/// Reads WAV data from any reader (the bytes of a file, a network body), as [`read_wav`] reads a file.
+///
+/// # Errors
+/// [`Error::WavData`] when the data is not a WAV file this function can read.
+pub fn read_wav_from(reader: impl Read) -> Result<WavAudio> {
+    decode_wav(reader).map_err(|source| Error::WavData { source })
+}
+
+/// The body of [`read_wav`] and [`read_wav_from`].
+fn decode_wav(reader: impl Read) -> Result<WavAudio, hound::Error> {
+    let mut reader = hound::WavReader::new(reader)?;
     let spec = reader.spec();
     let channels = usize::from(spec.channels);
     if channels == 0 || spec.sample_rate == 0 {
-        return Err(wav_error(hound::Error::FormatError("zero channels or zero sample rate")));
+        return Err(hound::Error::FormatError("zero channels or zero sample rate"));
     }
     let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader.samples::<f32>().collect::<Result<_, _>>().map_err(wav_error)?,
+        hound::SampleFormat::Float => reader.samples::<f32>().collect::<Result<_, _>>()?,
         hound::SampleFormat::Int => {
             let scale = 1.0 / (1_u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f64;
             reader
                 .samples::<i32>()
                 .map(|sample| sample.map(|value| (f64::from(value) * scale) as f32))
-                .collect::<Result<_, _>>()
-                .map_err(wav_error)?
+                .collect::<Result<_, _>>()?
         }
     };
     let scale = 1.0 / channels as f32;

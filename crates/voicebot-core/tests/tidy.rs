@@ -29,6 +29,7 @@ fn workspace_sources() -> Vec<PathBuf> {
     let mut files = Vec::new();
     rust_files(&root.join("crates"), &mut files);
     rust_files(&root.join("apps"), &mut files);
+    rust_files(&root.join("fuzz"), &mut files);
     assert!(files.len() > 10, "tidy found only {} files under {}", files.len(), root.display());
     files
 }

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use tokio::time::{Instant, timeout};
-use voicebot_audio::{AfterEnd, AudioSource, MicConfig, Pacing, WavSource, read_wav, rms_dbfs};
+use voicebot_audio::{
+    AfterEnd, AudioSource, MicConfig, Pacing, WavSource, read_wav, read_wav_from, rms_dbfs,
+};
 
 use crate::support::{TempDir, sine, write_wav};
 
@@ -101,4 +103,16 @@ async fn a_missing_or_broken_file_is_a_clear_error() {
     std::fs::write(&garbage, b"not a wav file at all").unwrap();
     let error = read_wav(&garbage).unwrap_err();
     assert!(error.to_string().starts_with("wav file"), "{error}");
+}
+
+#[test]
+fn a_wav_read_from_bytes_equals_the_same_wav_read_from_its_file() {
+    let dir = TempDir::new("from-bytes");
+    let path = dir.file("in.wav");
+    write_wav(&path, 44_100, 2, 24, &sine(440.0, 44_100, 2_000, 0.5));
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(read_wav_from(std::io::Cursor::new(&bytes)).unwrap(), read_wav(&path).unwrap());
+    let error = read_wav_from(&b"not a wav file at all"[..]).unwrap_err();
+    assert!(matches!(error, voicebot_audio::Error::WavData { .. }), "{error:?}");
+    assert!(error.to_string().starts_with("wav data"), "{error}");
 }

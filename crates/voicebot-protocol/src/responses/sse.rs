@@ -190,16 +190,22 @@ impl SseDecoder {
         }
         let pending = self.line.len() + self.data.len() + self.event.as_ref().map_or(0, String::len);
         if pending.saturating_add(bytes.len()) > self.max_frame_bytes {
-            self.overflowed = true;
-            self.skipping = true;
-            self.skipped_line_has_bytes = true;
-            self.line = Vec::new();
-            self.data = String::new();
-            self.has_data = false;
-            self.event = None;
+            self.drop_frame(true);
             return;
         }
         self.line.extend_from_slice(bytes);
+    }
+
+    /// Drops the frame being parsed and skips up to its blank line; `feed` reports it. `in_line` says whether
+    /// the current line goes on (it is skipped too) or has just ended.
+    fn drop_frame(&mut self, in_line: bool) {
+        self.overflowed = true;
+        self.skipping = true;
+        self.skipped_line_has_bytes = in_line;
+        self.line = Vec::new();
+        self.data = String::new();
+        self.has_data = false;
+        self.event = None;
     }
 
     fn end_line(&mut self, out: &mut Vec<SseItem>) {
@@ -224,6 +230,18 @@ impl SseDecoder {
                 Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
                 None => (text.as_ref(), ""),
             };
+            // U+FFFD takes three bytes where an invalid byte took one, so a line within the limit can still
+            // push the frame past it: check what the frame will hold, not what arrived.
+            let event_len = self.event.as_ref().map_or(0, String::len);
+            let frame_len = match field {
+                "event" => self.data.len() + value.len(),
+                "data" => self.data.len() + usize::from(self.has_data) + value.len() + event_len,
+                _ => 0,
+            };
+            if frame_len > self.max_frame_bytes {
+                self.drop_frame(false);
+                return;
+            }
             match field {
                 "event" => self.event = Some(value.to_owned()),
                 "data" => {
@@ -342,6 +360,20 @@ mod tests {
         assert!(failed && out.is_empty());
         decoder.feed(b"\ndata: next\n\n", &mut out).unwrap();
         assert_eq!(out, vec![frame(None, "next", None)]);
+    }
+
+    #[test]
+    fn a_frame_that_invalid_utf8_grows_past_the_limit_is_dropped() {
+        // Six invalid bytes fit a 12-byte limit as a line but become 18 bytes of U+FFFD in `data`.
+        let mut decoder = SseDecoder::with_max_frame_bytes(12);
+        let mut out = Vec::new();
+        let err = decoder.feed(b"data: ok\n\ndata:\xFF\xFF\xFF\xFF\xFF\xFF\n\ndata: next\n\n", &mut out);
+        assert_eq!(err, Err(SseError::FrameTooLarge { limit: 12 }));
+        assert_eq!(out, vec![frame(None, "ok", None), frame(None, "next", None)]);
+        // The same for an `event` line: one byte of data plus 12 bytes of event name.
+        let err = decoder.feed(b"data:a\nevent:\xFF\xFF\xFF\xFF\n\ndata: z\n\n", &mut out);
+        assert_eq!(err, Err(SseError::FrameTooLarge { limit: 12 }));
+        assert_eq!(out[2..], [frame(None, "z", None)]);
     }
 
     #[test]

@@ -1,0 +1,9 @@
+//! Fuzz target `gemini_client`: the body is `gemini_client` in `fuzz/bodies/protocol.rs`, shared with the replay test.
+
+#![no_main]
+
+#[allow(dead_code)]
+#[path = "../bodies/protocol.rs"]
+mod bodies;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::gemini_client(data));
