@@ -243,10 +243,7 @@ impl Link {
 
 /// A client request for `url` with extra headers; secret header values are marked sensitive. Returns the
 /// request and `host:port` for logs.
-fn request(
-    url: &reqwest::Url,
-    headers: &[(&'static str, String)],
-) -> Result<(Request, String), Error> {
+fn request(url: &reqwest::Url, headers: &[(&'static str, String)]) -> Result<(Request, String), Error> {
     let port = url.port_or_known_default().map(|port| format!(":{port}")).unwrap_or_default();
     let host = format!("{}{port}", url.host_str().unwrap_or_default());
     let mut request = url
